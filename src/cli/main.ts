@@ -1,0 +1,32 @@
+// `vivid <command>`: one CLI over the public API. Each command lives in its own module and
+// is loaded only when used.
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  doctor: { summary: 'show the WebGPU backend, adapter and limits; run a kernel self-check', load: () => import('./doctor.ts') },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: vivid <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nRun \`vivid <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`vivid: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (e) {
+    const err = e as Error;
+    console.error(`vivid ${name}: ${err.message}`);
+    if (process.env.VIVID_DEBUG) console.error(err.stack);
+    return 1;
+  }
+}
