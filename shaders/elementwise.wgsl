@@ -67,6 +67,14 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   y[i] = y[i] + p.alpha * a[i];
 }
 
+// y = alpha·a·b[0]  (scale by a scalar that lives on the GPU, e.g. an upstream loss gradient)
+@compute @workgroup_size(WG)
+fn scale_by_scalar(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat(gid, nwg);
+  if (i >= p.n) { return; }
+  y[i] = p.alpha * a[i] * b[0];
+}
+
 // y = alpha
 @compute @workgroup_size(WG)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -40,6 +40,14 @@ export function affine(rt: Runtime, a: Tensor, alpha: number, beta = 0): Tensor 
   return y;
 }
 
+/** y = alpha·a·s[0], s a one-element tensor (a scalar kept on the GPU). */
+export function scaleByScalar(rt: Runtime, a: Tensor, s: Tensor, alpha = 1): Tensor {
+  if (s.size !== 1) throw new Error(`scaleByScalar: scalar tensor has shape [${s.shape}]`);
+  const y = rt.empty(a.shape);
+  run(rt, 'scale_by_scalar', { a, b: s, y }, a.size, alpha, 0);
+  return y;
+}
+
 /** y += alpha·a, in place. */
 export function accumulate(rt: Runtime, y: Tensor, a: Tensor, alpha = 1): void {
   sameSize('accumulate', a, y);

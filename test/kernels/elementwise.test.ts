@@ -18,6 +18,9 @@ describe('elementwise kernels', () => {
         expectClose(await K.axpby(rt, ta, tb, alpha, beta).read(), R.axpby(a, b, alpha, beta), 'axpby');
         expectClose(await K.mul(rt, ta, tb, alpha).read(), R.mul(a, b, alpha), 'mul');
         expectClose(await K.affine(rt, ta, alpha, beta).read(), R.affine(a, alpha, beta), 'affine');
+        const s = rt.tensor([1], [beta]);
+        expectClose(await K.scaleByScalar(rt, ta, s, alpha).read(), R.scaleByScalar(a, Math.fround(beta), alpha), 'scale by scalar');
+        s.dispose();
         const acc = rt.tensor([n], Float32Array.from(b));
         K.accumulate(rt, acc, ta, alpha);
         expectClose(await acc.read(), R.axpby(b, a, 1, alpha), 'accumulate');
