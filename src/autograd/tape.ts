@@ -1,0 +1,157 @@
+// The tape: every op run while gradients are on records a node (its output, its inputs and a
+// rule that turns the output's gradient into the inputs'). backward() walks the tape in
+// reverse — creation order is already a topological order — summing gradients where a value
+// feeds several ops. Off the tape (noGrad / inference), nothing is recorded and scope()
+// releases intermediates at the end of each block of work.
+
+import { accumulate, fill } from '../kernels/elementwise.ts';
+import type { Runtime } from '../graph/runtime.ts';
+import type { Shape, Tensor } from '../graph/tensor.ts';
+
+export class Var {
+  grad: Tensor | null = null;
+  /** Set by the op that produced this value: inputs and the backward rule. */
+  node: { inputs: Var[]; backward: (grad: Tensor) => Array<Tensor | null> } | null = null;
+
+  constructor(
+    public value: Tensor,
+    readonly requiresGrad = false,
+    readonly name?: string,
+  ) {}
+
+  get shape(): Shape {
+    return this.value.shape;
+  }
+
+  get rt(): Runtime {
+    return this.value.runtime;
+  }
+
+  /** Add a gradient contribution (takes ownership of `g`). */
+  addGrad(g: Tensor): void {
+    if (!this.grad) this.grad = g;
+    else {
+      accumulate(this.rt, this.grad, g);
+      g.dispose();
+    }
+  }
+}
+
+/** A trainable parameter: persistent value and gradient. */
+export class Param extends Var {
+  constructor(value: Tensor, name: string) {
+    super(value, true, name);
+  }
+
+  zeroGrad(): void {
+    this.grad?.dispose();
+    this.grad = null;
+  }
+}
+
+let gradEnabled = true;
+const tape: Var[] = [];
+/** Vars created inside the innermost scope() (only off the tape). */
+let scopeStack: Var[][] = [];
+
+export function isRecording(): boolean {
+  return gradEnabled;
+}
+
+/** Run fn without recording: the inference mode. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Off the tape, dispose every value created inside fn except those returned (a Var or an
+ * array/record of Vars). On the tape values must live until backward(), so it just runs fn.
+ */
+export function scope<T>(fn: () => T): T {
+  if (gradEnabled) return fn();
+  scopeStack.push([]);
+  let created: Var[] = [];
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    created = scopeStack.pop()!;
+  }
+  const keep = new Set<Var>();
+  const collect = (v: unknown) => {
+    if (v instanceof Var) keep.add(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  collect(result);
+  for (const v of created) if (!keep.has(v)) v.value.dispose();
+  // Survivors belong to the enclosing scope.
+  scopeStack.at(-1)?.push(...keep);
+  return result;
+}
+
+/** Wrap an op's output: record it on the tape when any input needs a gradient. */
+export function record(value: Tensor, inputs: Var[], backward: (grad: Tensor) => Array<Tensor | null>): Var {
+  const needs = gradEnabled && inputs.some((v) => v.requiresGrad);
+  const out = new Var(value, needs);
+  if (needs) {
+    out.node = { inputs, backward };
+    tape.push(out);
+  } else {
+    scopeStack.at(-1)?.push(out);
+  }
+  return out;
+}
+
+/**
+ * Backpropagate from a scalar (or from `seed` for a non-scalar root), accumulate gradients into
+ * every Param reached, then release the tape: intermediate values and gradients are freed.
+ */
+export function backward(root: Var, seed?: Tensor): void {
+  const rt = root.rt;
+  if (!seed && root.value.size !== 1) throw new Error(`backward() from a non-scalar [${root.shape}] needs a seed gradient`);
+  root.addGrad(seed ?? fill(rt, rt.empty([1]), 1));
+  for (let i = tape.length - 1; i >= 0; i--) {
+    const v = tape[i]!;
+    if (!v.grad || !v.node) continue;
+    const grads = v.node.backward(v.grad);
+    v.node.inputs.forEach((input, k) => {
+      const g = grads[k];
+      if (!g) return;
+      if (input.requiresGrad) input.addGrad(g);
+      else g.dispose();
+    });
+  }
+  clearTape();
+}
+
+/** Drop the tape without backpropagating (e.g. after a rejected step). */
+export function clearTape(): void {
+  for (const v of tape) {
+    v.grad?.dispose();
+    v.grad = null;
+    v.node = null;
+    v.value.dispose();
+  }
+  tape.length = 0;
+}
+
+export function tapeLength(): number {
+  return tape.length;
+}
+
+/** A constant (no gradient) input. */
+export function constant(value: Tensor): Var {
+  return new Var(value, false);
+}
+
+// Reset for tests that abandon a scope mid-way.
+export function resetScopes(): void {
+  scopeStack = [];
+}
