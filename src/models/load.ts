@@ -1,0 +1,80 @@
+// Loading and saving generators. A generator file is safetensors with our tensor names and
+// the configuration in the metadata (`vivid.config`); PyTorch checkpoints are imported through
+// the explicit name maps, with the architecture detected from names and shapes.
+
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadWeightsFile } from '../io/weights/index.ts';
+import { readSafetensors, writeSafetensors } from '../io/weights/safetensors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import type { NamedTensor } from '../io/weights/types.ts';
+import type { GeneratorConfig } from './generator.ts';
+import { detectPytorchGenerator, mapPytorchGenerator, type HostTensor, type PytorchArch } from './pytorch-import.ts';
+
+export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
+
+export interface LoadedGenerator {
+  config: GeneratorConfig;
+  weights: Map<string, HostTensor>;
+  /** Where it came from and what it is, for messages and model cards. */
+  source: string;
+  arch: PytorchArch | 'vivid';
+  metadata: Record<string, string>;
+}
+
+function floats(tensors: Map<string, NamedTensor>, source: string): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const [name, t] of tensors) {
+    if (name.endsWith('num_batches_tracked')) continue;
+    if (!(t.data instanceof Float32Array)) throw new Error(`${source}: tensor ${name} is ${t.dtype}, expected float`);
+    out.set(name, { shape: t.shape, data: t.data });
+  }
+  return out;
+}
+
+/** Built-in names: the safetensors files shipped in weights/, without the extension. */
+export function builtinModels(): string[] {
+  if (!existsSync(WEIGHTS_DIR)) return [];
+  return readdirSync(WEIGHTS_DIR)
+    .filter((f) => f.endsWith('.safetensors'))
+    .map((f) => basename(f, '.safetensors'))
+    .sort();
+}
+
+export function parseGeneratorFile(bytes: Uint8Array, source: string): LoadedGenerator {
+  const { tensors, metadata } = readSafetensors(bytes, source);
+  const raw = metadata['vivid.config'];
+  if (!raw) throw new Error(`${source}: safetensors file has no 'vivid.config' metadata — not a viVID generator (import PyTorch checkpoints with \`vivid convert\`)`);
+  let config: GeneratorConfig;
+  try {
+    config = JSON.parse(raw) as GeneratorConfig;
+  } catch {
+    throw new Error(`${source}: 'vivid.config' metadata is not valid JSON`);
+  }
+  return { config, weights: floats(tensors, source), source, arch: 'vivid', metadata };
+}
+
+/**
+ * Load a generator by built-in name, `.safetensors` path, or PyTorch `.pth` path
+ * (architecture detected unless `arch` is given).
+ */
+export function loadGenerator(spec: string, opts: { arch?: PytorchArch } = {}): LoadedGenerator {
+  const builtin = join(WEIGHTS_DIR, `${spec}.safetensors`);
+  const path = !existsSync(spec) && existsSync(builtin) ? builtin : spec;
+  if (!existsSync(path)) {
+    throw new Error(`model '${spec}' not found: give a built-in name (${builtinModels().join(', ') || 'none shipped yet'}), a .safetensors file or a PyTorch .pth file`);
+  }
+  if (extname(path) === '.safetensors') return parseGeneratorFile(new Uint8Array(readFileSync(path)), path);
+  const tensors = floats(loadWeightsFile(path), path);
+  const detected = detectPytorchGenerator(tensors);
+  const arch = opts.arch ?? detected.arch;
+  return { config: detected.config, weights: mapPytorchGenerator(tensors, arch, detected.config), source: path, arch, metadata: {} };
+}
+
+/** Write a generator as safetensors (atomically) with its config and extra metadata. */
+export function saveGenerator(path: string, config: GeneratorConfig, weights: Map<string, HostTensor>, metadata: Record<string, string> = {}): void {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, t] of weights) tensors.set(name, { name, shape: [...t.shape], dtype: 'F32', data: t.data });
+  writeFileAtomic(path, writeSafetensors(tensors, { ...metadata, 'vivid.kind': 'generator', 'vivid.config': JSON.stringify(config) }));
+}
