@@ -32,8 +32,10 @@ export function decodeElements(bytes: Uint8Array, start: number, count: number, 
   if (start < 0 || end > bytes.length) {
     throw new WeightsFormatError(`internal: element range ${start}..${end} outside ${bytes.length} bytes`);
   }
-  // slice() copies into a fresh, aligned ArrayBuffer.
-  const buf = bytes.slice(start, end).buffer;
+  // Copy into a fresh, aligned ArrayBuffer (not bytes.slice(): on a Node Buffer that is a view).
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  const buf = copy.buffer;
   switch (t) {
     case 'F32': return new Float32Array(buf);
     case 'F64': return Float32Array.from(new Float64Array(buf));
