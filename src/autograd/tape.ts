@@ -15,7 +15,8 @@ export class Var {
 
   constructor(
     public value: Tensor,
-    readonly requiresGrad = false,
+    /** Mutable so a network can be frozen (e.g. the discriminator during the generator step). */
+    public requiresGrad = false,
     readonly name?: string,
   ) {}
 
@@ -110,16 +111,27 @@ export function record(value: Tensor, inputs: Var[], backward: (grad: Tensor) =>
 }
 
 /**
- * Backpropagate from a scalar (or from `seed` for a non-scalar root), accumulate gradients into
- * every Param reached, then release the tape: intermediate values and gradients are freed.
+ * Backpropagate from a scalar (or from `seed` for a non-scalar root) and accumulate gradients
+ * into every Param reached. Only the part of the tape that the root depends on is walked and
+ * then released (values and gradients freed); unrelated recordings stay for a later backward —
+ * e.g. the generator's forward pass survives the discriminator's update, which saw it detached.
  */
 export function backward(root: Var, seed?: Tensor): void {
   const rt = root.rt;
   if (!seed && root.value.size !== 1) throw new Error(`backward() from a non-scalar [${root.shape}] needs a seed gradient`);
+  if (!root.node) throw new Error('backward(): the root was not computed on the tape (nothing requires a gradient)');
+  const reached = new Set<Var>();
+  const stack = [root];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (reached.has(v) || !v.node) continue;
+    reached.add(v);
+    stack.push(...v.node.inputs);
+  }
   root.addGrad(seed ?? fill(rt, rt.empty([1]), 1));
   for (let i = tape.length - 1; i >= 0; i--) {
     const v = tape[i]!;
-    if (!v.grad || !v.node) continue;
+    if (!reached.has(v) || !v.grad || !v.node) continue;
     const grads = v.node.backward(v.grad);
     v.node.inputs.forEach((input, k) => {
       const g = grads[k];
@@ -128,17 +140,24 @@ export function backward(root: Var, seed?: Tensor): void {
       else g.dispose();
     });
   }
-  clearTape();
+  release(tape.filter((v) => reached.has(v)));
+  const rest = tape.filter((v) => !reached.has(v));
+  tape.length = 0;
+  tape.push(...rest);
 }
 
-/** Drop the tape without backpropagating (e.g. after a rejected step). */
-export function clearTape(): void {
-  for (const v of tape) {
+function release(vars: Var[]): void {
+  for (const v of vars) {
     v.grad?.dispose();
     v.grad = null;
     v.node = null;
     v.value.dispose();
   }
+}
+
+/** Drop the tape without backpropagating (e.g. after a rejected step). */
+export function clearTape(): void {
+  release(tape);
   tape.length = 0;
 }
 

@@ -65,6 +65,12 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /** Stop (or resume) computing gradients for this module's parameters. */
+  freeze(frozen = true): this {
+    for (const p of this.parameters()) p.requiresGrad = !frozen;
+    return this;
+  }
+
   /** Overwrite parameters and buffers from host arrays; every name must match in shape. */
   load(values: Map<string, { shape: readonly number[]; data: Float32Array }>, source = 'weights'): void {
     const state = this.state();
