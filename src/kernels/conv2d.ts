@@ -1,0 +1,209 @@
+// 2-D convolution (shaders/conv2d.wgsl): forward with a fused bias + activation epilogue,
+// input gradient (a conv of dy with the flipped, transposed kernel over dy dilated by the
+// stride) and weight gradient (chunked reduction over pixels + a small sum pass).
+// NHWC activations, HWIO weights [kh, kw, cin, cout], zero padding, odd or even kernels.
+
+import { grid1d } from '../graph/grid.ts';
+import type { Runtime } from '../graph/runtime.ts';
+import type { Shape, Tensor } from '../graph/tensor.ts';
+
+export type Epilogue =
+  | { kind: 'none' }
+  | { kind: 'relu' }
+  | { kind: 'leaky'; slope: number }
+  | { kind: 'prelu'; alpha: Tensor /* [Cout] or [1] */ }
+  | { kind: 'tanh' };
+
+export interface ConvOptions {
+  stride?: 1 | 2;
+  /** Zero padding on every side; default (K − 1) / 2 ('same' for odd K at stride 1). */
+  pad?: number;
+}
+
+export interface Conv2dOptions extends ConvOptions {
+  epilogue?: Epilogue;
+}
+
+// These must match the consts in shaders/conv2d.wgsl.
+const PX = 8; // forward: output pixels per thread
+const CV = 2; // forward: vec4 channel groups per thread
+const CI = 8; // weight gradient: input channels per thread
+const WG = 64; // forward threads per workgroup
+const ACT = { none: 0, relu: 1, leaky: 2, prelu: 3, tanh: 4 } as const;
+/** Pixels per chunk of the weight-gradient reduction: enough work per workgroup to hide its
+ *  start-up, enough chunks to keep every core busy. */
+const CHUNK_PIXELS = 2048;
+
+const dims4 = (what: string, t: Tensor | Shape): [number, number, number, number] => {
+  const s = 'shape' in t ? t.shape : t;
+  if (s.length !== 4) throw new Error(`conv2d: ${what} must be 4-D, got [${s.join(', ')}]`);
+  return s as unknown as [number, number, number, number];
+};
+
+export function convOutSize(h: number, k: number, stride: number, pad: number): number {
+  return Math.floor((h + 2 * pad - k) / stride) + 1;
+}
+
+interface Geometry {
+  stride: number;
+  padH: number;
+  padW: number;
+}
+
+function geometry(kh: number, kw: number, opts: ConvOptions): Geometry {
+  const stride = opts.stride ?? 1;
+  if (stride !== 1 && stride !== 2) throw new Error(`conv2d: stride ${stride} is not 1 or 2`);
+  const padH = opts.pad ?? (kh - 1) / 2;
+  const padW = opts.pad ?? (kw - 1) / 2;
+  if (!Number.isInteger(padH) || !Number.isInteger(padW) || padH < 0) {
+    throw new Error(`conv2d: pad must be a non-negative integer (kernel ${kh}×${kw} has no default 'same' pad)`);
+  }
+  return { stride, padH, padW };
+}
+
+/** 2-D grid for `threads` threads past 65535 workgroups; the kernel folds z back into x. */
+function foldGrid(threads: number, wg: number, y: number): [number, number, number] {
+  const [gx, gz] = grid1d(threads, wg);
+  return [gx, y, gz];
+}
+
+interface ConvCall {
+  x: Tensor;
+  w: Tensor; // [KH, KW, cin, cout]
+  y: Tensor; // [N, ho, wo, cout]
+  bias: Tensor | null;
+  epilogue: Epilogue;
+  stride: number;
+  dilation: number;
+  padH: number;
+  padW: number;
+}
+
+/** The shared forward launcher (also runs the input gradient with dilation = stride). */
+function launchConv(rt: Runtime, c: ConvCall): void {
+  const [N, H, W, cin] = dims4('x', c.x);
+  const [KH, KW, , cout] = dims4('w', c.w);
+  const [, ho, wo] = dims4('y', c.y);
+  const tilesW = Math.ceil(wo / PX);
+  const threads = N * ho * tilesW;
+  const fast = cout % (4 * CV) === 0;
+  const ep = c.epilogue;
+  let alphaStride = 0;
+  if (ep.kind === 'prelu') {
+    if (ep.alpha.size !== 1 && ep.alpha.size !== cout) throw new Error(`conv2d: prelu alpha has ${ep.alpha.size} values for ${cout} channels`);
+    alphaStride = ep.alpha.size === 1 ? 0 : 1;
+  }
+  if (c.bias && c.bias.size !== cout) throw new Error(`conv2d: bias has ${c.bias.size} values for ${cout} channels`);
+  // Unused bindings still need a buffer: the weights stand in (read-only, never read).
+  const bias = c.bias ?? c.w;
+  const alpha = ep.kind === 'prelu' ? ep.alpha : c.w;
+  const constants = {
+    KH, KW, S: c.stride, D: c.dilation, WG,
+    ACT: ACT[ep.kind], HAS_BIAS: c.bias ? 1 : 0,
+  };
+  const uniforms = {
+    n: N, h: H, w: W, cin, ho, wo, cout, pad_h: c.padH, pad_w: c.padW,
+    tiles_w: tilesW, threads, slope: ep.kind === 'leaky' ? ep.slope : 0, alpha_stride: alphaStride,
+  };
+  if (fast) {
+    rt.run(
+      { shader: 'conv2d', entry: 'conv_fwd4', constants },
+      { bind: { x: c.x, w4: c.w, bias4: bias, alpha, y4: c.y }, uniforms, workgroups: foldGrid(threads, WG, cout / (4 * CV)) },
+    );
+  } else {
+    rt.run(
+      { shader: 'conv2d', entry: 'conv_fwd_any', constants },
+      { bind: { x: c.x, w: c.w, bias, alpha, y: c.y }, uniforms, workgroups: foldGrid(threads, WG, Math.ceil(cout / 4)) },
+    );
+  }
+}
+
+/** y = act(conv(x, w) + bias): x [N,H,W,Cin], w [KH,KW,Cin,Cout] → [N,Ho,Wo,Cout]. */
+export function conv2d(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const [N, H, W, cin] = dims4('x', x);
+  const [KH, KW, wcin, cout] = dims4('w', w);
+  if (cin !== wcin) throw new Error(`conv2d: x has ${cin} channels, weights expect ${wcin}`);
+  const g = geometry(KH, KW, opts);
+  const ho = convOutSize(H, KH, g.stride, g.padH);
+  const wo = convOutSize(W, KW, g.stride, g.padW);
+  if (ho < 1 || wo < 1) throw new Error(`conv2d: ${H}×${W} input is smaller than the ${KH}×${KW} kernel`);
+  const y = rt.empty([N, ho, wo, cout], 'conv2d.y');
+  launchConv(rt, { x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride: g.stride, dilation: 1, padH: g.padH, padW: g.padW });
+  return y;
+}
+
+/**
+ * dx for y = conv(x, w): dx[ih] = Σ_kh dy[(ih + pad − kh) / s] · w[kh] over the taps where the
+ * division is exact. That is a stride-1 conv of dy dilated by s (zeros between rows/columns)
+ * with the kernel flipped in space and transposed in channels, padded by K − 1 − pad.
+ */
+export function conv2dBackwardInput(rt: Runtime, dy: Tensor, w: Tensor, xShape: Shape, opts: ConvOptions = {}): Tensor {
+  const [N, H, W, cin] = dims4('xShape', xShape);
+  const [KH, KW, wcin, cout] = dims4('w', w);
+  const [dn, ho, wo, dc] = dims4('dy', dy);
+  const g = geometry(KH, KW, opts);
+  if (wcin !== cin || dc !== cout || dn !== N || ho !== convOutSize(H, KH, g.stride, g.padH) || wo !== convOutSize(W, KW, g.stride, g.padW)) {
+    throw new Error(`conv2dBackwardInput: dy [${dy.shape}] does not fit x [${xShape}] and w [${w.shape}] at stride ${g.stride}, pad ${g.padH}`);
+  }
+  const wT = rt.empty([KH, KW, cout, cin], 'conv2d.wflip');
+  const total = wT.size;
+  rt.run(
+    { shader: 'conv2d', entry: 'flip_weights', constants: { KH, KW, WG: 256 } },
+    { bind: { wsrc: w, wflip: wT }, uniforms: { cin, cout, total }, workgroups: grid1d(total, 256) },
+  );
+  const dx = rt.empty([N, H, W, cin], 'conv2d.dx');
+  launchConv(rt, {
+    x: dy, w: wT, y: dx, bias: null, epilogue: { kind: 'none' },
+    stride: 1, dilation: g.stride, padH: KH - 1 - g.padH, padW: KW - 1 - g.padW,
+  });
+  // Safe to release now: later users of this buffer are recorded after this dispatch.
+  wT.dispose();
+  return dx;
+}
+
+/** dw[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s − pad + kh, ow·s − pad + kw, ci] · dy[n,oh,ow,co]. */
+export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape: Shape, opts: ConvOptions = {}): Tensor {
+  const [N, H, W, cin] = dims4('x', x);
+  const [KH, KW, wcin, cout] = dims4('wShape', wShape);
+  const [dn, ho, wo, dc] = dims4('dy', dy);
+  const g = geometry(KH, KW, opts);
+  if (wcin !== cin || dc !== cout || dn !== N || ho !== convOutSize(H, KH, g.stride, g.padH) || wo !== convOutSize(W, KW, g.stride, g.padW)) {
+    throw new Error(`conv2dBackwardWeights: dy [${dy.shape}] does not fit x [${x.shape}] and w [${wShape}] at stride ${g.stride}, pad ${g.padH}`);
+  }
+  const size = KH * KW * cin * cout;
+  const pixels = N * ho * wo;
+  // Partial sums need chunks · size floats in one binding.
+  const maxChunks = Math.max(1, Math.min(65535, Math.floor(rt.limits.maxStorageBufferBindingSize / (size * 4))));
+  let chunks = Math.min(maxChunks, Math.max(1, Math.ceil(pixels / CHUNK_PIXELS)));
+  const chunk = Math.ceil(pixels / chunks);
+  chunks = Math.ceil(pixels / chunk);
+
+  const dw = rt.empty([KH, KW, cin, cout], 'conv2d.dw');
+  const parts = chunks === 1 ? dw : rt.empty([chunks, size], 'conv2d.dw.parts');
+  const fast = cout % 4 === 0;
+  // Lanes run over output channels (vec4 groups on the fast path).
+  const lanes = fast ? cout / 4 : cout;
+  const wg = Math.min(16, lanes);
+  const coGroups = Math.ceil(lanes / wg);
+  const ciBlocks = Math.ceil(cin / CI);
+  const uniforms = {
+    h: H, w: W, cin, ho, wo, cout, pad_h: g.padH, pad_w: g.padW,
+    chunk, pixels, size, ci_blocks: ciBlocks, co_groups: coGroups,
+  };
+  const constants = { KH, KW, S: g.stride, WG: wg };
+  const workgroups = [KH * KW * ciBlocks * coGroups, chunks] as const;
+  if (workgroups[0] > rt.limits.maxComputeWorkgroupsPerDimension) throw new Error(`conv2dBackwardWeights: ${workgroups[0]} workgroups along x`);
+  if (fast) {
+    rt.run({ shader: 'conv2d', entry: 'conv_bwd_w4', constants }, { bind: { xin: x, dy4: dy, part4: parts }, uniforms, workgroups });
+  } else {
+    rt.run({ shader: 'conv2d', entry: 'conv_bwd_w_any', constants }, { bind: { xin: x, dy, part: parts }, uniforms, workgroups });
+  }
+  if (chunks > 1) {
+    rt.run(
+      { shader: 'conv2d', entry: 'sum_chunks', constants: { WG: 256 } },
+      { bind: { parts, dw }, uniforms: { size, chunks }, workgroups: grid1d(size, 256) },
+    );
+    parts.dispose();
+  }
+  return dw;
+}

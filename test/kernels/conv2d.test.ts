@@ -1,0 +1,119 @@
+import { describe, it } from 'vitest';
+import type { Runtime } from '../../src/graph/runtime.ts';
+import * as K from '../../src/kernels/conv2d.ts';
+import * as R from '../../src/reference/conv2d.ts';
+import type { Rng } from '../../src/util/rng.ts';
+import { expectGradient } from '../helpers/finite-diff.ts';
+import { expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
+
+interface Case {
+  N: number;
+  H: number;
+  W: number;
+  cin: number;
+  cout: number;
+  k: number;
+  stride?: 1 | 2;
+  pad?: number;
+}
+
+const f32 = (a: Float64Array) => Float32Array.from(a);
+const name = (c: Case) => `${c.N}×${c.H}×${c.W}×${c.cin} → ${c.cout}, ${c.k}×${c.k}, stride ${c.stride ?? 1}${c.pad !== undefined ? `, pad ${c.pad}` : ''}`;
+
+function inputs(rng: Rng, c: Case) {
+  const xs: R.Shape4 = [c.N, c.H, c.W, c.cin];
+  const ws: R.Shape4 = [c.k, c.k, c.cin, c.cout];
+  const x = randn(rng, c.N * c.H * c.W * c.cin);
+  // Scaled so outputs are O(1) (tanh not saturated everywhere).
+  const w = randn(rng, c.k * c.k * c.cin * c.cout, 1 / Math.sqrt(c.k * c.k * c.cin));
+  const g = { stride: c.stride ?? 1, pad: c.pad ?? (c.k - 1) / 2 };
+  return { xs, ws, x, w, g };
+}
+
+/** Forward (every epilogue, with and without bias), input gradient and weight gradient. */
+async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
+  const { xs, ws, x, w, g } = inputs(rng, c);
+  const tx = rt.tensor(xs, f32(x)), tw = rt.tensor(ws, f32(w));
+  const opts = { stride: c.stride, pad: c.pad };
+  const ref = R.conv2d(x, xs, w, ws, g);
+  const y = K.conv2d(rt, tx, tw, null, opts);
+  expectClose(await y.read(), ref.y, `${name(c)}: forward`);
+  y.dispose();
+
+  if (epilogues) {
+    const bias = randn(rng, c.cout, 0.5), tb = rt.tensor([c.cout], f32(bias));
+    const alphaC = randn(rng, c.cout, 0.3), taC = rt.tensor([c.cout], f32(alphaC));
+    const alpha1 = randn(rng, 1, 0.3), ta1 = rt.tensor([1], f32(alpha1));
+    const cases: Array<[K.Epilogue, R.RefEpilogue]> = [
+      [{ kind: 'none' }, { kind: 'none' }],
+      [{ kind: 'relu' }, { kind: 'relu' }],
+      [{ kind: 'leaky', slope: 0.2 }, { kind: 'leaky', slope: 0.2 }],
+      [{ kind: 'prelu', alpha: taC }, { kind: 'prelu', alpha: alphaC }],
+      [{ kind: 'prelu', alpha: ta1 }, { kind: 'prelu', alpha: alpha1 }],
+      [{ kind: 'tanh' }, { kind: 'tanh' }],
+    ];
+    for (const [ep, rep] of cases) {
+      const yb = K.conv2d(rt, tx, tw, tb, { ...opts, epilogue: ep });
+      const what = `${name(c)}: forward + bias + ${ep.kind}${ep.kind === 'prelu' ? `[${ep.alpha.size}]` : ''}`;
+      expectClose(await yb.read(), R.biasActivation(ref.y, c.cout, bias, rep), what);
+      yb.dispose();
+    }
+    for (const t of [tb, taC, ta1]) t.dispose();
+  }
+
+  const [, ho, wo] = ref.shape;
+  const dy = randn(rng, c.N * ho * wo * c.cout);
+  const tdy = rt.tensor(ref.shape, f32(dy));
+  const dx = K.conv2dBackwardInput(rt, tdy, tw, xs, opts);
+  expectClose(await dx.read(), R.conv2dBackwardInput(dy, w, ws, xs, g), `${name(c)}: input gradient`);
+  const dw = K.conv2dBackwardWeights(rt, tx, tdy, ws, opts);
+  expectClose(await dw.read(), R.conv2dBackwardWeights(x, xs, dy, ws, g), `${name(c)}: weight gradient`);
+  for (const t of [tx, tw, tdy, dx, dw]) t.dispose();
+}
+
+// [case, test every epilogue]. Each epilogue is its own pipeline (an override constant) and
+// pipeline compiles dominate this file's runtime on software drivers, so epilogues are
+// checked on one fast-path and one channel-guarded shape only.
+const CASES: Array<[Case, boolean]> = [
+  // Odd everything; Cout = 7 takes the channel-guarded path.
+  [{ N: 2, H: 13, W: 11, cin: 5, cout: 7, k: 3 }, true],
+  // Cout = 8: the vec4 fast path, same odd spatial shape.
+  [{ N: 2, H: 13, W: 11, cin: 5, cout: 8, k: 3 }, true],
+  // Generator's first and last layers.
+  [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9 }, false],
+  [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9 }, false],
+  // Residual block conv on a small spatial size; more pixels than one weight-gradient chunk.
+  [{ N: 2, H: 7, W: 9, cin: 64, cout: 64, k: 3 }, false],
+  [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3 }, false],
+  // Stride 2 with odd and even sizes (the discriminator).
+  [{ N: 2, H: 13, W: 11, cin: 6, cout: 8, k: 3, stride: 2 }, false],
+  [{ N: 2, H: 12, W: 10, cin: 8, cout: 16, k: 3, stride: 2 }, false],
+  [{ N: 1, H: 9, W: 8, cin: 5, cout: 7, k: 3, stride: 2 }, false],
+  // 1×1 (with pad 0 by default) and a 1×1 at stride 2.
+  [{ N: 2, H: 5, W: 7, cin: 12, cout: 20, k: 1 }, false],
+  [{ N: 1, H: 7, W: 6, cin: 16, cout: 8, k: 1, stride: 2 }, false],
+  // Explicit pad other than 'same'.
+  [{ N: 1, H: 8, W: 9, cin: 4, cout: 8, k: 3, pad: 0 }, false],
+  [{ N: 1, H: 6, W: 5, cin: 3, cout: 5, k: 5, pad: 3, stride: 2 }, false],
+];
+
+describe('conv2d kernels', () => {
+  for (const [c, epilogues] of CASES) {
+    it(name(c), () =>
+      seeded(`conv2d ${name(c)}`, async (rng) => {
+        await checkCase(await gpu(), rng, c, epilogues);
+      }));
+  }
+
+  for (const stride of [1, 2] as const) {
+    it(`reference gradients match finite differences, stride ${stride}`, () =>
+      seeded(`conv2d-fd-s${stride}`, (rng) => {
+        const c: Case = { N: 2, H: 6, W: 5, cin: 3, cout: 4, k: 3, stride };
+        const { xs, ws, x, w, g } = inputs(rng, c);
+        const { y } = R.conv2d(x, xs, w, ws, g);
+        const dy = randn(rng, y.length);
+        expectGradient('conv2d dx', (v) => R.conv2d(v, xs, w, ws, g).y, x, dy, R.conv2dBackwardInput(dy, w, ws, xs, g), rng);
+        expectGradient('conv2d dw', (v) => R.conv2d(x, xs, v, ws, g).y, w, dy, R.conv2dBackwardWeights(x, xs, dy, ws, g), rng);
+      }));
+  }
+});
