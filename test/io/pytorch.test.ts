@@ -183,6 +183,16 @@ describe('PyTorch synthetic checkpoints', () => {
     checkSynthetic(readPytorch(file));
   });
 
+  it('legacy: storage views (view_metadata in the persistent id) start at their offset', () => {
+    const p = new PickleBytes().proto(2).op(0x7d).mark().str('v').global('torch._utils', '_rebuild_tensor').mark();
+    p.tuple((q) => q.str('storage'), (q) => q.global('torch', 'FloatStorage'), (q) => q.str('root'), (q) => q.str('cpu'), (q) => q.int(6),
+      (q) => q.tuple((r) => r.str('view1'), (r) => r.int(2), (r) => r.int(3)));
+    p.op(0x51).int(1).ints(2).ints(1).op(0x74, 0x52, 0x75); // offset 1 inside the view, size [2]
+    const keys = new PickleBytes().proto(2).op(0x5d).str('root').op(0x61).stop();
+    const file = concat([...legacyHeader(), p.stop(), keys, new Uint8Array(new BigInt64Array([6n]).buffer), storage0]);
+    expect([...readPytorch(file).get('v')!.data]).toEqual([3, 4]);
+  });
+
   it('refuses views reaching past their storage and missing storages', () => {
     const dict = (offset: number): Uint8Array => {
       const p = new PickleBytes().proto(2).op(0x7d).mark();
@@ -288,5 +298,12 @@ describe.skipIf(realFiles.length === 0)('damaged PyTorch checkpoints give clear 
       expect(() => readPytorch(bytes, 'junk.pth')).toThrow(WeightsFormatError);
     }
     expect(formatError(() => readPytorch(new Uint8Array([1, 2, 3]), 'junk.pth')).message).toMatch(/junk\.pth: not a PyTorch checkpoint/);
+  });
+});
+
+describe('allowlist matching is exact', () => {
+  it('does not resolve a global whose module/name split differs from the allowlisted one', () => {
+    const p = new PickleBytes().proto(2).global('torch', '_utils._rebuild_tensor_v2').stop();
+    expect(formatError(() => readPytorch(inZip(p), 'evil.pth')).message).toMatch(/pickle references torch\._utils\._rebuild_tensor_v2, which is not a tensor type/);
   });
 });

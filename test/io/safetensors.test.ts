@@ -91,6 +91,14 @@ describe('safetensors', () => {
     expectFormatError(() => readSafetensors(build({ a: { ...ok.a, extra: 1 } }, d8)), /unknown field "extra"/);
   });
 
+  it('writer checks that data matches dtype and shape', () => {
+    const t = (o: Partial<NamedTensor>): NamedTensor => ({ name: 'x', shape: [2], dtype: 'F32', data: new Float32Array(2), ...o });
+    expect(() => writeSafetensors([t({ data: new Int32Array(2) })])).toThrow(/is F32 but holds a Int32Array/);
+    expect(() => writeSafetensors([t({ shape: [3] })])).toThrow(/2 elements but shape \[3\]/);
+    expect(() => writeSafetensors([t({}), t({})])).toThrow(/reserved or repeated/);
+    expect(() => writeSafetensors([t({ dtype: 'U8', data: Buffer.from([1, 2]) })])).not.toThrow();
+  });
+
   it('gives a clear error for every truncation point', () => {
     const bytes = writeSafetensors(sample(), { a: 'b' });
     for (let cut = 0; cut < bytes.length; cut++) {

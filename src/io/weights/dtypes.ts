@@ -84,10 +84,8 @@ export function bytesOf(data: TensorData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** The typed-array kind each loaded dtype must use (checked by writers). */
-export function expectedArrayName(t: DType): string {
-  return {
-    F32: 'Float32Array', I64: 'BigInt64Array', I32: 'Int32Array', I16: 'Int16Array', I8: 'Int8Array',
-    U64: 'BigUint64Array', U32: 'Uint32Array', U16: 'Uint16Array', U8: 'Uint8Array', BOOL: 'Uint8Array',
-  }[t];
-}
+/** The typed-array class each loaded dtype must use (checked by writers). */
+export const ARRAY_TYPE: Record<DType, abstract new (...args: never[]) => TensorData> = {
+  F32: Float32Array, I64: BigInt64Array, I32: Int32Array, I16: Int16Array, I8: Int8Array,
+  U64: BigUint64Array, U32: Uint32Array, U16: Uint16Array, U8: Uint8Array, BOOL: Uint8Array,
+};

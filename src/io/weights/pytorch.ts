@@ -91,6 +91,11 @@ const GLOBALS = new Map<string, unknown>([
   ...Object.entries(STORAGE_DTYPES).map(([n, t]): [string, unknown] => [`torch.${n}`, new StorageType(`torch.${n}`, t)]),
 ]);
 
+const GLOBALS_BY_PAIR = new Map([...GLOBALS].map(([qualname, v]) => {
+  const dot = qualname.lastIndexOf('.');
+  return [`${qualname.slice(0, dot)}\n${qualname.slice(dot + 1)}`, v];
+}));
+
 function asTensor(v: unknown): TensorRef {
   if (!(v instanceof TensorRef)) throw new Error(`expected a tensor, got ${describe(v)}`);
   return v;
@@ -113,7 +118,8 @@ export function readPytorch(bytes: Uint8Array, source = 'PyTorch checkpoint'): M
 function pickleOptions(source: string, persistentLoad: (pid: unknown) => unknown): UnpickleOptions {
   return {
     source,
-    resolveGlobal: (module, name) => GLOBALS.get(`${module}.${name}`),
+    // Exact (module, name) match: 'torch' + '_utils._rebuild_tensor_v2' must not alias an entry.
+    resolveGlobal: (module, name) => GLOBALS_BY_PAIR.get(`${module}\n${name}`),
     persistentLoad,
   };
 }

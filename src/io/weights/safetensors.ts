@@ -3,7 +3,7 @@
 // with offsets relative to the data area. The reader validates everything before it touches
 // the data so a damaged or hostile file fails with a message that says what is wrong.
 
-import { FILE_DTYPE_SIZE, bytesOf, decodeElements, expectedArrayName, isFileDType, loadedDType, type FileDType } from './dtypes.ts';
+import { ARRAY_TYPE, FILE_DTYPE_SIZE, bytesOf, decodeElements, isFileDType, loadedDType, type FileDType } from './dtypes.ts';
 import { type NamedTensor, WeightsFormatError, numel } from './types.ts';
 
 /** Headers are small (a few KB per thousand tensors); a huge value means a corrupt or hostile file. */
@@ -116,7 +116,7 @@ export function writeSafetensors(tensors: Map<string, NamedTensor> | Iterable<Na
     if (t.name === '__metadata__' || Object.hasOwn(header, t.name)) {
       throw new TypeError(`writeSafetensors: tensor name "${t.name}" is reserved or repeated`);
     }
-    if (t.data.constructor.name !== expectedArrayName(t.dtype)) {
+    if (!(t.data instanceof ARRAY_TYPE[t.dtype])) {
       throw new TypeError(`writeSafetensors: "${t.name}" is ${t.dtype} but holds a ${t.data.constructor.name}`);
     }
     if (t.data.length !== numel(t.shape)) {
