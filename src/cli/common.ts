@@ -1,0 +1,56 @@
+// Pieces shared by the CLI commands: option parsing helpers, finding image files, model
+// loading with a one-line description.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Backend } from '../graph/device.ts';
+import type { PytorchArch } from '../models/pytorch-import.ts';
+
+export const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+export function archOption(value: string | undefined): PytorchArch | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'leftthomas' && value !== 'srresnet-tutorial') throw new Error(`--arch must be leftthomas or srresnet-tutorial, got '${value}'`);
+  return value;
+}
+
+export function backendOption(value: string | undefined): Backend | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'auto' && value !== 'vulkan' && value !== 'opengl') throw new Error(`--backend must be auto, vulkan or opengl, got '${value}'`);
+  return value;
+}
+
+export interface FoundImage {
+  path: string;
+  /** Path relative to the folder it was found in (just the file name for a file argument). */
+  rel: string;
+}
+
+/** Image files under a folder, recursively, sorted; hidden files and folders skipped. */
+export function imagesUnder(dir: string): FoundImage[] {
+  const out: FoundImage[] = [];
+  const walk = (d: string) => {
+    const names = readdirSync(d).filter((n) => !n.startsWith('.')).sort();
+    for (const n of names) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && IMAGE_EXT.test(n)) out.push({ path: p, rel: relative(dir, p) });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** "SRResNet ×4, 8 blocks, 64 channels (srresnet-tutorial) from path" for messages. */
+export function describeModel(info: { config: { scale: number; blocks: number; channels: number }; arch: string; source: string }): string {
+  const c = info.config;
+  return `×${c.scale}, ${c.blocks} blocks, ${c.channels} channels (${info.arch}) from ${info.source}`;
+}

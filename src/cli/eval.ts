@@ -1,0 +1,99 @@
+// `vivid eval --model M --data <dir>`: PSNR/SSIM of a generator on an HR/LR folder (any layout
+// findPairs knows), per image and on average, next to the bicubic baseline. Sequences (Vid4's
+// GT/ + BIx4/) also get the temporal flicker column.
+
+import { parseArgs } from 'node:util';
+import { defaultModel, getModel, shutdown } from '../index.ts';
+import { evaluate, type EvalReport, type ImageResult } from '../eval/evaluate.ts';
+import { upscaleTiled } from '../inference/tiling.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import type { PairMetrics } from '../metrics/quality.ts';
+import { Progress } from '../util/progress.ts';
+import { findPairs } from '../eval/dataset.ts';
+import { archOption, backendOption, describeModel, intOption } from './common.ts';
+
+const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
+
+  --model <M>     built-in name, .safetensors or PyTorch .pth (default: the first shipped model)
+  --arch <A>      PyTorch checkpoints: leftthomas | srresnet-tutorial
+  --data <dir>    name_HR/name_LR pairs, HR/ + LR/ folders, GT/ + BIx4/ (Vid4), or HR images alone
+  --scale <N>     must match the model (default: the model's)
+  --tile <N>      tile size in LR pixels
+  --json <file>   also write the results as JSON
+  --backend <B>   auto | vulkan | opengl`;
+
+type Row = PairMetrics & { name: string; flicker?: number };
+
+function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
+  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', ...(flicker ? ['flicker'] : [])];
+  const fmt = (r: Row) => [
+    r.name,
+    r.psnr_y.toFixed(2),
+    r.ssim_y.toFixed(4),
+    r.psnr_rgb.toFixed(2),
+    r.mse.toExponential(3),
+    ...(flicker ? [r.flicker === undefined ? '' : r.flicker.toFixed(3)] : []),
+  ];
+  const body = [...rows.map(fmt), fmt(mean), fmt(bicubic)];
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(head), rule, ...body.slice(0, rows.length).map(line), rule, line(body[rows.length]!), line(body[rows.length + 1]!)].join('\n');
+}
+
+/** The JSON written by --json: per-image rows, the mean, and the bicubic mean. */
+export function reportJson(report: EvalReport, extra: Record<string, unknown> = {}): unknown {
+  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, ...(r.flicker !== undefined ? { flicker: r.flicker } : {}) });
+  return { ...extra, images: report.images.map(row), mean: report.mean, bicubic: { mean: report.bicubic.mean, images: report.bicubic.images.map(row) } };
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: 'string' },
+      arch: { type: 'string' },
+      data: { type: 'string' },
+      scale: { type: 'string' },
+      tile: { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.data) {
+    console.error(USAGE);
+    return 2;
+  }
+  try {
+    const { model, info } = await getModel(values.model ?? defaultModel(), { arch: archOption(values.arch), backend: backendOption(values.backend) });
+    const scale = intOption(values.scale, 'scale', 2) ?? info.config.scale;
+    if (scale !== info.config.scale) throw new Error(`--scale ${scale} but the model upscales ×${info.config.scale}`);
+    const tileSize = intOption(values.tile, 'tile', 1);
+    if (!values.quiet) console.error(`model ${describeModel(info)}`);
+
+    const { pairs, sequence } = findPairs(values.data, scale);
+    const progress = new Progress({ label: 'eval', total: pairs.length, unit: 'images', enabled: !values.quiet });
+    const t0 = performance.now();
+    const report = await evaluate(values.data, scale, (lr) => upscaleTiled(model.rt, model, lr, { tileSize }), (r) =>
+      progress.tick(1, `${r.name} ${r.psnr_y.toFixed(2)} dB`),
+    );
+    progress.done();
+    const seconds = (performance.now() - t0) / 1000;
+
+    console.log(table(report.images, { name: 'mean', ...report.mean }, { name: 'bicubic (mean)', ...report.bicubic.mean }, sequence));
+    if (values.json) {
+      const json = reportJson(report, { model: info.source, arch: info.arch, data: values.data, scale, seconds });
+      writeFileAtomic(values.json, new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
+      if (!values.quiet) console.error(`wrote ${values.json}`);
+    }
+    return 0;
+  } finally {
+    await shutdown();
+  }
+}

@@ -1,0 +1,159 @@
+// A small terminal progress bar for long jobs (upscaling, video, training):
+//
+//   upscale  [#########-----------]  12/27 images  0.8 images/s  ETA 0:19  baby.png tile 3/6
+//
+// On a TTY it redraws one line in place (at most ~10 times a second, so tick() stays cheap in
+// tight loops); when stderr is a pipe or a log file it prints a full line every few seconds
+// instead, so CI logs show progress without thousands of carriage returns.
+
+export interface ProgressOptions {
+  label: string;
+  /** Units of work in all; 0 or undefined when unknown (no bar, no ETA). */
+  total?: number;
+  /** Name of one unit, plural ('images', 'frames', 'steps'). */
+  unit?: string;
+  /** Where to draw; default process.stderr. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Seconds between lines when not on a TTY (default 5, or $VIVID_PROGRESS_INTERVAL). */
+  interval?: number;
+  /** false: draw nothing (e.g. --quiet). */
+  enabled?: boolean;
+}
+
+const BAR = 20;
+/** The rate is measured over this recent window, so it follows speed changes (warm-up, etc.). */
+const RATE_WINDOW_MS = 10_000;
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const mmss = `${h ? String(m).padStart(2, '0') : m}:${String(sec).padStart(2, '0')}`;
+  return h ? `${h}:${mmss}` : mmss;
+}
+
+function formatRate(r: number): string {
+  if (!Number.isFinite(r) || r <= 0) return '-';
+  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toExponential(1);
+}
+
+export class Progress {
+  readonly label: string;
+  total: number;
+  readonly unit: string;
+  private readonly stream: NonNullable<ProgressOptions['stream']>;
+  private readonly tty: boolean;
+  private readonly enabled: boolean;
+  private readonly intervalMs: number;
+  private readonly start = Date.now();
+  private count = 0;
+  private status = '';
+  private lastDraw = 0;
+  private drawn = false;
+  private finished = false;
+  /** (time, count) samples for the windowed rate. */
+  private samples: Array<[number, number]> = [];
+
+  constructor(opts: ProgressOptions) {
+    this.label = opts.label;
+    this.total = opts.total ?? 0;
+    this.unit = opts.unit ?? '';
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = Boolean(this.stream.isTTY);
+    this.enabled = opts.enabled ?? process.env.VIVID_PROGRESS !== '0';
+    const envInterval = Number(process.env.VIVID_PROGRESS_INTERVAL);
+    this.intervalMs = 1000 * (opts.interval ?? (Number.isFinite(envInterval) && envInterval > 0 ? envInterval : 5));
+    this.samples.push([this.start, 0]);
+  }
+
+  /** Units done so far. */
+  get value(): number {
+    return this.count;
+  }
+
+  /** n more units done; status replaces the free text at the end of the line when given. */
+  tick(n = 1, status?: string): void {
+    this.update(this.count + n, status);
+  }
+
+  /** Set the absolute count. */
+  update(done: number, status?: string): void {
+    this.count = done;
+    if (status !== undefined) this.status = status;
+    const now = Date.now();
+    const last = this.samples[this.samples.length - 1]!;
+    if (now - last[0] >= 250 || done < last[1]) this.samples.push([now, done]);
+    while (this.samples.length > 2 && now - this.samples[1]![0] > RATE_WINDOW_MS) this.samples.shift();
+    this.maybeDraw(now);
+  }
+
+  /** Just change the status text. */
+  setStatus(status: string): void {
+    this.update(this.count, status);
+  }
+
+  /** Units per second over the last ~10 s (over the whole run while it is shorter). */
+  rate(now = Date.now()): number {
+    const [t0, c0] = this.samples[0]!;
+    const dt = (now - t0) / 1000;
+    return dt > 0 ? (this.count - c0) / dt : 0;
+  }
+
+  /** The current line, without control characters. */
+  line(now = Date.now()): string {
+    const parts = [this.label];
+    const unit = this.unit ? ` ${this.unit}` : '';
+    if (this.total > 0) {
+      const frac = Math.min(1, this.count / this.total);
+      const fill = Math.round(frac * BAR);
+      parts.push(`[${'#'.repeat(fill)}${'-'.repeat(BAR - fill)}]`, `${this.count}/${this.total}${unit}`);
+    } else {
+      parts.push(`${this.count}${unit}`);
+    }
+    const r = this.rate(now);
+    parts.push(`${formatRate(r)} ${this.unit || 'units'}/s`);
+    if (this.finished) parts.push(`in ${formatDuration((now - this.start) / 1000)}`);
+    else if (this.total > 0) parts.push(`ETA ${r > 0 ? formatDuration((this.total - this.count) / r) : '?'}`);
+    if (this.status) parts.push(this.status);
+    return parts.join('  ');
+  }
+
+  private maybeDraw(now: number): void {
+    if (!this.enabled || this.finished) return;
+    const wait = this.tty ? 100 : this.intervalMs;
+    if (this.drawn && now - this.lastDraw < wait) return;
+    this.draw(now);
+  }
+
+  private draw(now: number): void {
+    this.lastDraw = now;
+    this.drawn = true;
+    let text = this.line(now);
+    if (this.tty) {
+      const cols = this.stream.columns ?? 100;
+      if (text.length > cols - 1) text = text.slice(0, cols - 2) + '…';
+      this.stream.write(`\r${text}\x1b[K`);
+    } else {
+      this.stream.write(`${text}\n`);
+    }
+  }
+
+  /** Final line (with the total time); further ticks are ignored. */
+  done(status?: string): void {
+    if (this.finished) return;
+    if (status !== undefined) this.status = status;
+    this.finished = true;
+    if (!this.enabled) return;
+    const now = Date.now();
+    this.samples = [[this.start, 0]]; // final rate: over the whole run
+    const text = this.line(now);
+    this.stream.write(this.tty ? `\r${text}\x1b[K\n` : `${text}\n`);
+  }
+
+  /** Write a message without garbling the bar (it is redrawn on the next tick). */
+  log(message: string): void {
+    if (this.enabled && this.tty && this.drawn && !this.finished) this.stream.write('\r\x1b[K');
+    this.stream.write(`${message}\n`);
+    this.drawn = false;
+  }
+}
