@@ -164,7 +164,8 @@ export class Runtime {
     if (x === 0 || y === 0 || z === 0) return;
     const group = this.device.createBindGroup({ layout: k.layout, entries, label: k.key });
     if (!this.pass) {
-      this.encoder = this.device.createCommandEncoder();
+      // A copy may have ended the previous pass: keep recording into the same encoder.
+      this.encoder ??= this.device.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
     }
     this.pass.setPipeline(k.pipeline);

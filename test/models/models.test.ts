@@ -1,0 +1,148 @@
+// The networks: fused inference equals the taped eval-mode generator; a tiny G + D + VGG loss
+// graph against finite differences; a small SRResNet overfits one batch; VGG layer checks.
+
+import { describe, expect, it } from 'vitest';
+import * as op from '../../src/autograd/ops.ts';
+import { backward, constant, noGrad, Var } from '../../src/autograd/tape.ts';
+import { Discriminator } from '../../src/models/discriminator.ts';
+import { Generator, type GeneratorConfig } from '../../src/models/generator.ts';
+import { InferenceGenerator } from '../../src/models/inference.ts';
+import { Vgg19Features } from '../../src/models/vgg19.ts';
+import { readTfjsLayersModel } from '../../src/io/weights/tfjs.ts';
+import { TrainingStep } from '../../src/train/step.ts';
+import type { TrainConfig } from '../../src/train/types.ts';
+import { expectClose, gpu, seeded } from '../helpers/gpu.ts';
+import { sharedPath } from '../helpers/shared.ts';
+import type { Runtime } from '../../src/graph/runtime.ts';
+import type { Rng } from '../../src/util/rng.ts';
+
+const TINY: GeneratorConfig = { scale: 4, blocks: 2, channels: 8, batchNorm: true, prelu: 'channel', blockBias: false, post: 'conv-bn', head: 'shift' };
+
+function image(rng: Rng, n: number, h: number, w: number): Float32Array {
+  // Smooth random content in [0,1]: a few random sinusoids per channel.
+  const out = new Float32Array(n * h * w * 3);
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < 3; c++) {
+      const fx = rng.uniform(0.1, 0.6), fy = rng.uniform(0.1, 0.6), ph = rng.uniform(0, 6);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * 3 + c] = 0.5 + 0.4 * Math.sin(fx * x + fy * y + ph);
+    }
+  return out;
+}
+
+async function randomiseBatchNorm(rt: Runtime, g: Generator, rng: Rng): Promise<void> {
+  for (const [name, v] of g.namedBuffers()) {
+    const n = v.value.size;
+    const data = name.endsWith('running_var') ? rng.fill(n, (r) => r.uniform(0.5, 2)) : rng.fill(n, (r) => r.uniform(-0.2, 0.2));
+    rt.write(v.value, data);
+  }
+  for (const [name, p] of g.namedParameters()) {
+    if (name.endsWith('gamma') || name.endsWith('beta')) rt.write(p.value, rng.fill(p.value.size, (r) => r.uniform(0.5, 1.5)));
+  }
+}
+
+describe('models', () => {
+  for (const head of ['shift', 'tanh'] as const) {
+    it(`fused inference generator equals the eval-mode taped generator (${head} head, folded BN)`, () =>
+      seeded('fused-vs-taped', async (rng) => {
+        const rt = await gpu();
+        const config = { ...TINY, head, prelu: head === 'tanh' ? ('shared' as const) : ('channel' as const), post: head === 'tanh' ? ('conv-prelu' as const) : ('conv-bn' as const), blockBias: head === 'tanh' };
+        const g = new Generator(rt, config, rng.nextU32());
+        await randomiseBatchNorm(rt, g, rng);
+        g.eval();
+        const xData = image(rng, 2, 7, 9);
+        const x = constant(rt.tensor([2, 7, 9, 3], xData));
+        const taped = await noGrad(() => g.forward(x)).value.read();
+        const fused = await InferenceGenerator.fromGenerator(g);
+        const y = fused.forward(x.value);
+        expectClose(await y.read(), taped, 'fused vs taped generator');
+        fused.dispose();
+        g.dispose();
+      }));
+  }
+
+  it('VGG19 gives a clear error for a layer without weights', () => {
+    const weights = readTfjsLayersModel(sharedPath('weights/vgg19-keras-tfjs'));
+    return gpu().then((rt) => {
+      expect(() => new Vgg19Features(rt, { get: (n) => weights.get(n) as never }, 'block5_conv4')).toThrow(/block4_conv1 has no weights.*block1_conv1 … block3_conv4/);
+      expect(() => new Vgg19Features(rt, { get: (n) => weights.get(n) as never }, 'block9')).toThrow(/unknown VGG19 layer/);
+    });
+  });
+
+  it('a tiny generator + discriminator + VGG content loss graph matches finite differences', () =>
+    seeded('gan-graph-fd', async (rng) => {
+      const rt = await gpu();
+      rt.poisonAllocations = false;
+      const g = new Generator(rt, { ...TINY, blocks: 1, channels: 4 }, rng.nextU32());
+      // 32×32 keeps 2×2 positions after the four stride-2 convs: batch norm over only two values
+      // (1×1 × batch 2) would normalise to ±1 whatever the input, and pass no gradient.
+      const d = new Discriminator(rt, { size: 32, filters: [4, 4, 4, 4, 4, 4, 4, 4], dense: 8, slope: 0.2 }, rng.nextU32());
+      const weights = readTfjsLayersModel(sharedPath('weights/vgg19-keras-tfjs'));
+      const vgg = new Vgg19Features(rt, { get: (n) => weights.get(n) as never }, 'block2_conv2');
+      const lr = rt.tensor([2, 8, 8, 3], image(rng, 2, 8, 8));
+      const hr = constant(rt.tensor([2, 32, 32, 3], image(rng, 2, 32, 32)));
+      d.freeze();
+      const loss = (): Var => {
+        const sr = g.forward(constant(lr));
+        const [f] = vgg.forward(sr);
+        const [t] = noGrad(() => vgg.forward(hr));
+        const content = op.affine(op.mse(f!, constant(t!.value)), 1 / 12.75 ** 2);
+        return op.axpby(op.axpby(content, op.bceWithLogits(d.forward(sr), 1), 1, 1e-3), op.mse(sr, hr), 1, 1);
+      };
+      const L = loss();
+      backward(L);
+      const value = async (): Promise<number> => {
+        const v = noGrad(() => loss());
+        return (await v.value.read())[0]!;
+      };
+      // Perturb the entries with the largest gradients of three parameters.
+      for (const name of ['head.conv.w', 'blocks.0.conv2.w', 'tail.conv.b']) {
+        const p = g.namedParameters().get(name)!;
+        const gr = await p.grad!.read();
+        const host = await p.value.read();
+        const i = gr.reduce((best, v, k) => (Math.abs(v) > Math.abs(gr[best]!) ? k : best), 0);
+        const h = 1e-2 * Math.max(0.1, Math.abs(host[i]!));
+        const at = async (delta: number) => {
+          const copy = host.slice();
+          copy[i] = host[i]! + delta;
+          rt.write(p.value, copy);
+          return value();
+        };
+        const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
+        rt.write(p.value, host);
+        expect(Math.abs(numeric - gr[i]!) / Math.abs(gr[i]!), `${name}[${i}]: numeric ${numeric} vs analytic ${gr[i]}`).toBeLessThan(2e-2);
+      }
+      g.dispose();
+      d.dispose();
+      vgg.dispose();
+    }));
+
+  it('a small SRResNet overfits one batch: MSE falls 100× within 300 steps', () =>
+    seeded('overfit', async (rng) => {
+      const rt = await gpu();
+      rt.poisonAllocations = false;
+      const config = { stage: 'mse', generator: { ...TINY, channels: 16 }, patchSize: 16, lr: 2e-3, beta1: 0.9, beta2: 0.999, seed: rng.nextU32() } as TrainConfig;
+      const step = await TrainingStep.create(rt, config);
+      const hr = image(rng, 2, 16, 16);
+      const lrImg = image(rng, 2, 4, 4);
+      // LR = 4×4 box average of HR, so the mapping is learnable.
+      for (let b = 0; b < 2; b++)
+        for (let y = 0; y < 4; y++)
+          for (let x = 0; x < 4; x++)
+            for (let c = 0; c < 3; c++) {
+              let s = 0;
+              for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) s += hr[((b * 16 + y * 4 + dy) * 16 + x * 4 + dx) * 3 + c]!;
+              lrImg[((b * 4 + y) * 4 + x) * 3 + c] = s / 16;
+            }
+      const batch = { lr: lrImg, hr, n: 2 };
+      const first = (await step.run(batch, config.lr)).g;
+      let last = first;
+      let steps = 1;
+      while (steps < 300 && last > first / 100) {
+        last = (await step.run(batch, config.lr)).g;
+        steps++;
+      }
+      console.log(`overfit: MSE ${first.toExponential(3)} → ${last.toExponential(3)} in ${steps} steps`);
+      expect(last).toBeLessThanOrEqual(first / 100);
+      step.dispose();
+    }));
+});
