@@ -3,6 +3,7 @@
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   doctor: { summary: 'show the WebGPU backend, adapter and limits; run a kernel self-check', load: () => import('./doctor.ts') },
+  train: { summary: 'train SRResNet / SRGAN from a JSON config (resumable checkpoints)', load: () => import('./train.ts') },
 };
 
 function usage(): string {

@@ -1,0 +1,66 @@
+// `vivid train --config <file.json> [--resume] [--steps N] [--out DIR] [--export]`
+// Trains SRResNet / SRGAN with the loop of src/train/run.ts. See docs/TRAINING.md.
+
+import { parseArgs } from 'node:util';
+import type { Backend } from '../graph/device.ts';
+import { loadConfig } from '../train/config.ts';
+import { train } from '../train/run.ts';
+
+const USAGE = `usage: vivid train --config <file.json> [options]
+
+  --config FILE   training configuration (docs/TRAINING.md; examples in configs/)
+  --resume        continue from the newest valid checkpoint in <out>/checkpoints
+  --steps N       train up to step N instead of the config's "steps"
+  --out DIR       output folder instead of the config's "out" (default runs/<config name>)
+  --export        write <out>/generator.safetensors and model-card.json from the newest
+                  checkpoint, without training
+  --vgg DIR       VGG19 weights for the gan stage (default $VIVID_SHARED or ../shared,
+                  weights/vgg19-keras-tfjs)
+  --backend B     auto | vulkan | opengl (also VIVID_BACKEND)
+  --inline-decode decode training images on the main thread instead of a worker
+
+SIGINT / SIGTERM finish the current step, save a checkpoint and exit 0.`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      steps: { type: 'string' },
+      out: { type: 'string' },
+      export: { type: 'boolean', default: false },
+      vgg: { type: 'string' },
+      backend: { type: 'string' },
+      'inline-decode': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.config) {
+    console.error(`vivid train: --config is required\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig(values.config);
+  if (values.steps !== undefined) {
+    const n = Number(values.steps);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--steps must be a non-negative integer, got '${values.steps}'`);
+    config.steps = n;
+  }
+  if (values.out) config.out = values.out;
+  const backend = values.backend as Backend | undefined;
+  if (backend && !['auto', 'vulkan', 'opengl'].includes(backend)) throw new Error(`--backend must be auto, vulkan or opengl, got '${backend}'`);
+  const result = await train(config, {
+    resume: values.resume,
+    exportOnly: values.export,
+    vggDir: values.vgg,
+    backend,
+    worker: !values['inline-decode'],
+    handleSignals: true,
+  });
+  if (!values.export) console.error(`data wait: ${(100 * result.dataWaitShare).toFixed(1)}% of step time${result.rollbacks ? `; ${result.rollbacks} non-finite rollback(s), lr factor ${result.backoff}` : ''}`);
+  return 0;
+}
