@@ -1,10 +1,18 @@
-// Batch normalisation over the last axis of an NHWC tensor [..., C]. Batch statistics come from
-// shaders/reduce.wgsl (channelMoments; for the backward, dot_dev_rows); this file holds the
-// per-channel finishing kernels (one thread per channel) and the per-element maps.
-// C is an override constant so that `i % C` compiles to a multiply-shift, not a division.
+// Batch normalisation over the last axis of an NHWC tensor viewed as [rows, C]. Batch
+// statistics come from shaders/reduce.wgsl (channelMoments; for the backward, dot_dev_rows);
+// this file holds the per-channel finishing kernels (one thread per channel) and the
+// per-element maps.
+//
+// The per-element maps use the reduction's layout rather than one thread per element: a
+// workgroup covers TC channels × TR row lanes, and each thread walks one channel down a block
+// of rows_per_group rows, loading its channel's parameters once. No `i % C`, no per-element
+// gathers of per-channel values; on llvmpipe this ran bn_apply ~3x faster than the flat
+// one-element-per-thread form (45 vs 160 ms on [16,96,96,64]).
 
 override WG: u32 = 256;
-override C: u32 = 64;
+/** Channels per workgroup: a power of two dividing WG. */
+override TC: u32 = 64;
+override TR: u32 = WG / TC;
 
 struct ChannelParams {
   cols: u32,
@@ -14,14 +22,16 @@ struct ChannelParams {
   unbias: f32,
 }
 
-struct ElemParams {
-  n: u32,
-  /** 1 / rows, rows = n / C (backward only; 0 elsewhere). */
+struct RowParams {
+  rows: u32,
+  cols: u32,
+  rows_per_group: u32,
+  /** 1 / rows (backward only; 0 elsewhere). */
   inv_rows: f32,
 }
 
 @group(0) @binding(0) var<uniform> cp: ChannelParams;
-@group(0) @binding(1) var<uniform> ep: ElemParams;
+@group(0) @binding(1) var<uniform> rp: RowParams;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read> mean: array<f32>;
@@ -38,8 +48,16 @@ struct ElemParams {
 @group(0) @binding(14) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(15) var<storage, read_write> dbeta: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
+/** This thread's channel, its first row and the end of its workgroup's row block. */
+struct Lane {
+  c: u32,
+  start: u32,
+  end: u32,
+}
+
+fn lane_of(lid: u32, wg: vec3<u32>) -> Lane {
+  let r0 = wg.x * rp.rows_per_group;
+  return Lane(wg.y * TC + lid % TC, r0 + lid / TC, min(r0 + rp.rows_per_group, rp.rows));
 }
 
 // inv_std = 1 / √(var + eps)
@@ -64,25 +82,34 @@ fn bn_update_running(@builtin(global_invocation_id) gid: vec3<u32>) {
 // y = (x − mean)·inv_std·gamma + beta. Subtracting the mean first keeps large-mean inputs exact
 // (x·scale + shift would cancel).
 @compute @workgroup_size(WG)
-fn bn_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= ep.n) { return; }
-  let c = i % C;
-  y[i] = (x[i] - mean[c]) * (inv_std[c] * gamma[c]) + beta[c];
+fn bn_apply(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let l = lane_of(lid, wg);
+  if (l.c >= rp.cols) { return; }
+  let m = mean[l.c];
+  let k = inv_std[l.c] * gamma[l.c];
+  let b = beta[l.c];
+  for (var r = l.start; r < l.end; r += TR) {
+    let i = r * rp.cols + l.c;
+    y[i] = (x[i] - m) * k + b;
+  }
 }
 
 // Training-mode backward through the batch statistics, with x̂ = (x − mean)·inv_std:
 //   dx = gamma·inv_std·(dy − mean(dy) − x̂·mean(dy·x̂))
 //      = gamma·inv_std·(dy − Σdy/n − (x − mean)·inv_std²·Σdy(x − mean)/n)
 @compute @workgroup_size(WG)
-fn bn_backward_dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= ep.n) { return; }
-  let c = i % C;
-  let s = inv_std[c];
-  let mean_dy = sums[c] * ep.inv_rows;
-  let k = s * s * sums[C + c] * ep.inv_rows;
-  y[i] = gamma[c] * s * (dy[i] - mean_dy - (x[i] - mean[c]) * k);
+fn bn_backward_dx(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let l = lane_of(lid, wg);
+  if (l.c >= rp.cols) { return; }
+  let s = inv_std[l.c];
+  let mean_dy = sums[l.c] * rp.inv_rows;
+  let k = s * s * sums[rp.cols + l.c] * rp.inv_rows;
+  let a = gamma[l.c] * s;
+  let m = mean[l.c];
+  for (var r = l.start; r < l.end; r += TR) {
+    let i = r * rp.cols + l.c;
+    y[i] = a * (dy[i] - mean_dy - (x[i] - m) * k);
+  }
 }
 
 // dgamma = Σ dy·x̂ = inv_std·Σ dy·(x − mean), dbeta = Σ dy.

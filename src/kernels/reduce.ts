@@ -6,10 +6,11 @@ import type { Runtime } from '../graph/runtime.ts';
 import type { Tensor } from '../graph/tensor.ts';
 
 const WG = 256;
-/** Values one thread adds serially per pass; the rest of each sum is pairwise. On llvmpipe
- *  ([16,96,96,64], 2 cores) 16 → 35 ms, 64 → 24 ms, 256 → 15 ms, 1024 → 14 ms per channelSum:
- *  fewer workgroups and barriers win. 256 keeps the serial f32 error at that of a 256-term
- *  sum (≲ 1e-6 relative in practice); [16,96,96,64] takes two passes. */
+/** Values one thread adds serially per pass; the rest of each sum is pairwise. channelSum of
+ *  [16,96,96,64] on llvmpipe (2 cores, busy machine, best of 10): 16 → 35 ms, 64 → 38 ms,
+ *  256 → 15 ms, 1024 → 14 ms: fewer workgroups and barriers win. 256 keeps the serial f32
+ *  error at that of a 256-term sum (≲ 1e-6 relative in the tests); [16,96,96,64] takes two
+ *  passes. */
 const SERIAL = 256;
 
 /** A first pass: which entry, which inputs, and how many sums per column it produces. */
@@ -21,7 +22,8 @@ export interface FirstPass {
   centerScale?: number;
 }
 
-function columnTile(cols: number): number {
+/** Columns per workgroup: the next power of two ≥ cols, at most 64 (shared with batch norm's maps). */
+export function columnTile(cols: number): number {
   let tc = 1;
   while (tc < cols && tc < 64) tc *= 2;
   return tc;
@@ -39,7 +41,6 @@ function pass(rt: Runtime, entry: string, bind: Record<string, Tensor>, rows: nu
   const groups = groupsFor(rows, cols);
   if (groups > rt.limits.maxComputeWorkgroupsPerDimension) throw new Error(`reduce: ${rows} rows is too many`);
   const out = rt.empty(groups === 1 ? [outputs * cols] : [groups, outputs * cols], groups === 1 ? 'reduce result' : 'reduce partials');
-  // Bindings an entry does not read are absent from its reflected layout, so only pass what it uses.
   rt.run(
     { shader: 'reduce', entry, constants: { WG, TC: tc } },
     {
@@ -62,7 +63,8 @@ export function reduceColumns(rt: Runtime, first: FirstPass, rows: number, cols:
   while (groups > 1) {
     const next = groupsFor(groups, width);
     const folded = pass(rt, 'sum_rows', { x: part }, groups, width, 1, next === 1 ? scale : 1, 1);
-    part.dispose(); // safe: later dispatches run after this one in queue order
+    // The pool may hand this buffer out again; anything that writes it runs after this pass.
+    part.dispose();
     part = folded;
     groups = next;
   }
