@@ -34,6 +34,7 @@ override HAS_BIAS: u32 = 0;
 const PX: u32 = 8;            // forward: output pixels per thread (consecutive along W)
 const CV: u32 = 2;            // forward: vec4 groups of output channels per thread
 const CI: u32 = 8;            // weight gradient: input channels per thread
+const CO: u32 = 1;            // weight gradient: vec4 groups of output channels per thread
 
 struct Params {
   n: u32,
@@ -257,9 +258,10 @@ fn wtask(wid: vec3<u32>) -> WTask {
 fn conv_bwd_w4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let k = wtask(wid);
   let cout4 = q.cout / 4u;
-  let c4 = k.cog * WG + lid;                 // this lane's vec4 group of output channels
-  let c4l = min(c4, cout4 - 1u);             // clamped for loads; lanes past cout4 store nothing
-  var acc: array<vec4<f32>, CI>;
+  let c4 = (k.cog * WG + lid) * CO;          // this lane's first vec4 group of output channels
+  let live = c4 < cout4;                     // lanes past cout4 (cout4 % CO == 0) store nothing
+  let c4l = select(0u, c4, live);            // ... and load from group 0 meanwhile
+  var acc: array<vec4<f32>, CI * CO>;
   // Pixel walk (uniform): p → (n, oh, ow), advanced incrementally.
   var ow = k.p0 % q.wo;
   var r = k.p0 / q.wo;
@@ -270,22 +272,23 @@ fn conv_bwd_w4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     let iw = i32(ow * S) - q.pad_w + i32(k.kw);
     if (ih >= 0 && u32(ih) < q.h && iw >= 0 && u32(iw) < q.w) {
       let xb = ((n * q.h + u32(ih)) * q.w + u32(iw)) * q.cin + k.ci0;
-      let g = dy4[pi * cout4 + c4l];
+      var g: array<vec4<f32>, CO>;
+      for (var v = 0u; v < CO; v++) { g[v] = dy4[pi * cout4 + c4l + v]; }
       for (var i = 0u; i < CI; i++) {
         // ci past cin: read a valid x (ci = cin − 1); its row is never stored.
-        let xv = xin[xb + min(i, q.cin - 1u - k.ci0)];
-        acc[i] = fma(vec4<f32>(xv), g, acc[i]);
+        let xv = vec4<f32>(xin[xb + min(i, q.cin - 1u - k.ci0)]);
+        for (var v = 0u; v < CO; v++) { acc[i * CO + v] = fma(xv, g[v], acc[i * CO + v]); }
       }
     }
     ow++;
     if (ow == q.wo) { ow = 0u; oh++; if (oh == q.ho) { oh = 0u; n++; } }
   }
-  if (c4 >= cout4) { return; }
+  if (!live) { return; }
   let tap = k.kh * KW + k.kw;
   let base = wid.y * (q.size / 4u);
   for (var i = 0u; i < CI; i++) {
     if (k.ci0 + i >= q.cin) { break; }
-    part4[base + ((tap * q.cin + k.ci0 + i) * cout4) + c4] = acc[i];
+    for (var v = 0u; v < CO; v++) { part4[base + ((tap * q.cin + k.ci0 + i) * cout4) + c4 + v] = acc[i * CO + v]; }
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { grid1d } from '../graph/grid.ts';
 import type { Runtime } from '../graph/runtime.ts';
+import { shaderSource } from '../graph/shaders.ts';
 import type { Shape, Tensor } from '../graph/tensor.ts';
 
 export type Epilogue =
@@ -24,10 +25,18 @@ export interface Conv2dOptions extends ConvOptions {
   epilogue?: Epilogue;
 }
 
-// These must match the consts in shaders/conv2d.wgsl.
-const PX = 8; // forward: output pixels per thread
-const CV = 2; // forward: vec4 channel groups per thread
-const CI = 8; // weight gradient: input channels per thread
+/** A `const NAME: u32 = value;` of the WGSL, so the blocking factors are defined once. */
+function shaderConst(name: string): number {
+  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u?\\s*;`).exec(shaderSource('conv2d'));
+  if (!m) throw new Error(`shaders/conv2d.wgsl has no 'const ${name}: u32 = <n>;'`);
+  return Number(m[1]);
+}
+
+let blocking: { PX: number; CV: number; CI: number; CO: number } | undefined;
+/** Forward: output pixels (PX) × vec4 channel groups (CV) per thread; weight gradient: input
+ *  channels (CI) × vec4 output channel groups (CO) per thread. Read lazily: the shader loader
+ *  is ready once a Runtime exists. */
+const block = () => (blocking ??= { PX: shaderConst('PX'), CV: shaderConst('CV'), CI: shaderConst('CI'), CO: shaderConst('CO') });
 const WG = 64; // forward threads per workgroup
 const ACT = { none: 0, relu: 1, leaky: 2, prelu: 3, tanh: 4 } as const;
 /** Pixels per chunk of the weight-gradient reduction: enough work per workgroup to hide its
@@ -84,6 +93,7 @@ function launchConv(rt: Runtime, c: ConvCall): void {
   const [N, H, W, cin] = dims4('x', c.x);
   const [KH, KW, , cout] = dims4('w', c.w);
   const [, ho, wo] = dims4('y', c.y);
+  const { PX, CV } = block();
   const tilesW = Math.ceil(wo / PX);
   const threads = N * ho * tilesW;
   const fast = cout % (4 * CV) === 0;
@@ -180,12 +190,13 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
 
   const dw = rt.empty([KH, KW, cin, cout], 'conv2d.dw');
   const parts = chunks === 1 ? dw : rt.empty([chunks, size], 'conv2d.dw.parts');
-  const fast = cout % 4 === 0;
-  // Lanes run over output channels (vec4 groups on the fast path).
-  const lanes = fast ? cout / 4 : cout;
+  const { CO } = block();
+  const fast = cout % (4 * CO) === 0;
+  // Lanes run over output channels (CO vec4 groups each on the fast path).
+  const lanes = fast ? cout / (4 * CO) : cout;
   const wg = Math.min(16, lanes);
   const coGroups = Math.ceil(lanes / wg);
-  const ciBlocks = Math.ceil(cin / CI);
+  const ciBlocks = Math.ceil(cin / block().CI);
   const uniforms = {
     h: H, w: W, cin, ho, wo, cout, pad_h: g.padH, pad_w: g.padW,
     chunk, pixels, size, ci_blocks: ciBlocks, co_groups: coGroups,
