@@ -8,7 +8,8 @@ export type Backend = 'auto' | 'vulkan' | 'opengl' | 'browser';
 
 export interface Gpu {
   device: GPUDevice;
-  adapter: GPUAdapter;
+  /** Absent when the caller brought its own device (Runtime.fromGpu). */
+  adapter?: GPUAdapter;
   backend: Exclude<Backend, 'auto'>;
   info: GPUAdapterInfo;
   /** The Dawn instance (Node) — must stay referenced for the life of the process. */

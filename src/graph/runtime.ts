@@ -65,6 +65,12 @@ export class Runtime {
     return new Runtime(await acquireGpu(backend));
   }
 
+  /** A runtime on a device acquired elsewhere (a page that already holds a GPUDevice). Shader
+   *  sources must be registered first (registerShaderSources): there is no file loader here. */
+  static fromGpu(gpu: Gpu): Runtime {
+    return new Runtime(gpu);
+  }
+
   get device(): GPUDevice {
     return this.gpu.device;
   }

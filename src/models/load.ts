@@ -6,32 +6,17 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadWeightsFile } from '../io/weights/index.ts';
-import { readSafetensors, writeSafetensors } from '../io/weights/safetensors.ts';
+import { writeSafetensors } from '../io/weights/safetensors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { NamedTensor } from '../io/weights/types.ts';
 import type { GeneratorConfig } from './generator.ts';
+import { floats, parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';
 import { detectPytorchGenerator, mapPytorchGenerator, type HostTensor, type PytorchArch } from './pytorch-import.ts';
 
+// The parser is browser-safe and lives apart; re-exported so Node callers keep one import.
+export { parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';
+
 export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
-
-export interface LoadedGenerator {
-  config: GeneratorConfig;
-  weights: Map<string, HostTensor>;
-  /** Where it came from and what it is, for messages and model cards. */
-  source: string;
-  arch: PytorchArch | 'vivid';
-  metadata: Record<string, string>;
-}
-
-function floats(tensors: Map<string, NamedTensor>, source: string): Map<string, HostTensor> {
-  const out = new Map<string, HostTensor>();
-  for (const [name, t] of tensors) {
-    if (name.endsWith('num_batches_tracked')) continue;
-    if (!(t.data instanceof Float32Array)) throw new Error(`${source}: tensor ${name} is ${t.dtype}, expected float`);
-    out.set(name, { shape: t.shape, data: t.data });
-  }
-  return out;
-}
 
 /** Built-in names: the safetensors files shipped in weights/, without the extension. */
 export function builtinModels(): string[] {
@@ -40,19 +25,6 @@ export function builtinModels(): string[] {
     .filter((f) => f.endsWith('.safetensors'))
     .map((f) => basename(f, '.safetensors'))
     .sort();
-}
-
-export function parseGeneratorFile(bytes: Uint8Array, source: string): LoadedGenerator {
-  const { tensors, metadata } = readSafetensors(bytes, source);
-  const raw = metadata['vivid.config'];
-  if (!raw) throw new Error(`${source}: safetensors file has no 'vivid.config' metadata — not a viVID generator (import PyTorch checkpoints with \`vivid convert\`)`);
-  let config: GeneratorConfig;
-  try {
-    config = JSON.parse(raw) as GeneratorConfig;
-  } catch {
-    throw new Error(`${source}: 'vivid.config' metadata is not valid JSON`);
-  }
-  return { config, weights: floats(tensors, source), source, arch: 'vivid', metadata };
 }
 
 /**
