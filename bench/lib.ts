@@ -3,6 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import type { Runtime } from '../src/graph/runtime.ts';
@@ -33,6 +34,11 @@ export interface Row {
   p90Ms: number;
   gflops: number;
   samples: number;
+  /** Process CPU time per call (all threads: llvmpipe/lavapipe run the kernels on this
+   *  process's threads), and the GFLOP/s that would give on every core of the machine alone:
+   *  a contention-independent figure when other work shares the CPUs. */
+  cpuMs: number;
+  gflopsPerCpuCores: number;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -43,7 +49,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /**
  * Time `fn` (which records GPU work) to completion: each sample is fn() + rt.sync().
- * Few iterations: one call is hundreds of ms on a software adapter.
+ * Few iterations: one call is hundreds of ms on a software adapter. CPU time covers warm-up
+ * runs too (2 + iterations calls).
  */
 export async function timeGpu(rt: Runtime, name: string, flops: number, fn: () => void, iterations = 7): Promise<Row> {
   const bench = new Bench({ time: 0, iterations, warmup: true, warmupIterations: 2, warmupTime: 0, retainSamples: true });
@@ -51,12 +58,19 @@ export async function timeGpu(rt: Runtime, name: string, flops: number, fn: () =
     fn();
     await rt.sync();
   });
+  const c0 = process.cpuUsage();
   await bench.run();
+  const used = process.cpuUsage(c0);
+  const cpu = (used.user + used.system) / 1000 / (iterations + 2);
   const r = bench.tasks[0]!.result as { latency?: { samples?: readonly number[] } } & { state: string; error?: unknown };
   const samples = [...(r.latency?.samples ?? [])].sort((a, b) => a - b);
   if (!samples.length) throw new Error(`${name}: no samples (${r.state}${r.error ? ': ' + String(r.error) : ''})`);
   const medianMs = quantile(samples, 0.5);
-  return { name, flops, medianMs, p90Ms: quantile(samples, 0.9), gflops: flops / (medianMs * 1e6), samples: samples.length };
+  const cores = availableParallelism();
+  return {
+    name, flops, medianMs, p90Ms: quantile(samples, 0.9), gflops: flops / (medianMs * 1e6), samples: samples.length,
+    cpuMs: cpu, gflopsPerCpuCores: (flops * cores) / (cpu * 1e6),
+  };
 }
 
 export function printTable(title: string, rows: readonly Row[]): void {
@@ -68,6 +82,8 @@ export function printTable(title: string, rows: readonly Row[]): void {
       'median ms': r.medianMs.toFixed(1),
       'p90 ms': r.p90Ms.toFixed(1),
       runs: r.samples,
+      'cpu ms/call': r.cpuMs.toFixed(0),
+      'GFLOP/s if CPUs idle': r.gflopsPerCpuCores.toFixed(1),
     })),
   );
 }
