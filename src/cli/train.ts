@@ -17,7 +17,8 @@ const USAGE = `usage: vivid train --config <file.json> [options]
   --vgg DIR       VGG19 weights for the gan stage (default $VIVID_SHARED or ../shared,
                   weights/vgg19-keras-tfjs)
   --backend B     auto | vulkan | opengl (also VIVID_BACKEND)
-  --inline-decode decode training images on the main thread instead of a worker
+  --decode-workers N  threads decoding training images ahead (default: free cores, ≤ 4)
+  --inline-decode decode training images on the main thread instead of workers
 
 SIGINT / SIGTERM finish the current step, save a checkpoint and exit 0.`;
 
@@ -33,6 +34,7 @@ export async function run(args: string[]): Promise<number> {
       vgg: { type: 'string' },
       backend: { type: 'string' },
       'inline-decode': { type: 'boolean', default: false },
+      'decode-workers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,8 +61,16 @@ export async function run(args: string[]): Promise<number> {
     vggDir: values.vgg,
     backend,
     worker: !values['inline-decode'],
+    decodeWorkers: decodeWorkers(values['decode-workers']),
     handleSignals: true,
   });
   if (!values.export) console.error(`data wait: ${(100 * result.dataWaitShare).toFixed(1)}% of step time${result.rollbacks ? `; ${result.rollbacks} non-finite rollback(s), lr factor ${result.backoff}` : ''}`);
   return 0;
+}
+
+function decodeWorkers(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--decode-workers must be an integer 1…64, got '${v}'`);
+  return n;
 }

@@ -1,12 +1,13 @@
-// Loading training images: decode + degrade in a worker thread (default) or in-thread.
+// Loading training images: decode + degrade in worker threads (default) or in-thread.
 // Measured on a 1024×644 Urban100 PNG on this 2-core machine: decode ≈0.4 s, ×1/4 bicubic
 // ≈1.2 s (DIV2K 2040 px: ≈0.8 s + ≈5 s) — far too slow to do between GPU steps, so the
-// sampler asks for images ahead of time and the worker works through them in order.
+// sampler asks for images ahead of time and a small pool of workers works through them.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readImage } from '../io/image.ts';
 import { degrade, type DegradedPair } from './patches.ts';
@@ -31,14 +32,12 @@ function tsxEsmApi(): string {
   return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
 }
 
-/**
- * A loader backed by one worker thread. viVID ships TypeScript, so the worker first registers
- * tsx (a dependency) and then imports decode-worker.ts — this works the same under the CLI and
- * under vitest, which do not share a module loader with worker threads.
- */
-export function workerLoader(scale: number, blurSigma: number): ImageLoader {
+/** One worker thread with its queue of awaited decodes. */
+function spawnDecoder(scale: number, blurSigma: number): ImageLoader & { pending(): number } {
   const tsx = tsxEsmApi();
   const entry = pathToFileURL(fileURLToPath(new URL('./decode-worker.ts', import.meta.url))).href;
+  // viVID ships TypeScript: the worker registers tsx (a dependency) before importing its module,
+  // which works the same under the CLI and under vitest (neither shares its loader with workers).
   const worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
   // Keep the process alive only while a decode is awaited, not for an idle decoder.
   worker.unref();
@@ -61,6 +60,7 @@ export function workerLoader(scale: number, blurSigma: number): ImageLoader {
   worker.on('exit', (code) => failAll(new Error(`image decode worker exited (code ${code})`)));
   let next = 0;
   return {
+    pending: () => waiting.size,
     load(path) {
       if (failed) return Promise.reject(failed);
       const id = next++;
@@ -73,6 +73,30 @@ export function workerLoader(scale: number, blurSigma: number): ImageLoader {
     async close() {
       worker.removeAllListeners('exit');
       await worker.terminate();
+    },
+  };
+}
+
+/** Decoder threads by default: the cores left after the main thread, at most 4. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/**
+ * A loader backed by `count` worker threads; each request goes to the least busy one. Which
+ * worker decodes an image does not matter: decoding is a pure function of the file, and the
+ * sampler consumes images in its own order.
+ */
+export function workerLoader(scale: number, blurSigma: number, count = defaultWorkers()): ImageLoader & { workers: number } {
+  const pool = Array.from({ length: count }, () => spawnDecoder(scale, blurSigma));
+  return {
+    workers: count,
+    load(path) {
+      const w = pool.reduce((best, d) => (d.pending() < best.pending() ? d : best));
+      return w.load(path);
+    },
+    async close() {
+      await Promise.all(pool.map((d) => d.close()));
     },
   };
 }

@@ -12,7 +12,8 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchSource, listImages, PatchSampler, type SamplerState } from '../data/patches.ts';
-import { inlineLoader, workerLoader, type ImageLoader } from '../data/loader.ts';
+import { defaultWorkers, inlineLoader, workerLoader, type ImageLoader } from '../data/loader.ts';
+import { findPairs } from '../eval/dataset.ts';
 import type { Backend } from '../graph/device.ts';
 import { Runtime } from '../graph/runtime.ts';
 import type { RgbImage } from '../io/image.ts';
@@ -56,8 +57,10 @@ export interface TrainOptions {
   /** Reuse a runtime (tests); otherwise one is created and destroyed. */
   rt?: Runtime;
   createStep?: StepFactory;
-  /** Decode training images in a worker thread (default true). */
+  /** Decode training images in worker threads (default true). */
   worker?: boolean;
+  /** How many decode workers (default: free cores, at most 4). */
+  decodeWorkers?: number;
   /** Stop cleanly (checkpoint, return) on SIGINT/SIGTERM (the CLI sets this). */
   handleSignals?: boolean;
   /** Test hook: fill the LR batch with NaN the first `times` (default 1) times step `step` is tried. */
@@ -127,6 +130,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   try {
     step = await (opts.createStep ?? defaultStep)(rt, config, { vggDir });
     const files = listImages(config.data);
+    // Fail now, not at the first validation hours later.
+    if (config.validation) findPairs(config.validation, config.generator.scale);
 
     // Where to start: fresh, or the newest readable checkpoint.
     let s = 0;
@@ -187,7 +192,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       return { step: s, stopped: false, checkpoint: lastSaved, rollbacks: 0, backoff, dataWaitShare: 0, exported };
     }
 
-    loader = opts.worker === false ? inlineLoader(config.generator.scale, config.blurSigma) : workerLoader(config.generator.scale, config.blurSigma);
+    const workers = opts.worker === false ? 0 : opts.decodeWorkers ?? defaultWorkers();
+    loader = workers ? workerLoader(config.generator.scale, config.blurSigma, workers) : inlineLoader(config.generator.scale, config.blurSigma);
     const makeSource = (state?: SamplerState) => new BatchSource(new PatchSampler(files, {
       scale: config.generator.scale,
       patchSize: config.patchSize,
@@ -195,6 +201,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       blurSigma: config.blurSigma,
       seed: config.seed,
       load: (p) => loader!.load(p),
+      // Keep every worker busy, plus one image in hand.
+      lookahead: workers + 1,
       warn: say,
     }, state), config.batchSize);
     let source = makeSource(samplerState);
@@ -215,7 +223,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     }
 
     let rollbacks = 0, rollbacksHere = 0, poisoned = 0;
-    say(`training ${config.stage} on ${files.length} images, steps ${s + 1}…${config.steps}, out ${out}`);
+    say(`training ${config.stage} on ${files.length} images (${workers ? `${workers} decode worker${workers > 1 ? 's' : ''}` : 'decoding in-thread'}), steps ${s + 1}…${config.steps}, out ${out}`);
     progress.update(s);
     while (s < config.steps && !stopRequested) {
       const next = s + 1;

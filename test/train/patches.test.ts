@@ -114,10 +114,10 @@ describe('training patches', () => {
     expect(patchOf(hr, k, 48).data).not.toEqual(plain);
   });
 
-  it('prefetches through a worker thread with the same patches as in-thread decoding', async () => {
-    const loader = workerLoader(4, 0);
+  it('prefetches through worker threads with the same patches as in-thread decoding', async () => {
+    const loader = workerLoader(4, 0, 2);
     try {
-      const src = new BatchSource(new PatchSampler(files, options(21, { load: (p) => loader.load(p) })), 4);
+      const src = new BatchSource(new PatchSampler(files, options(21, { load: (p) => loader.load(p), lookahead: 3 })), 4);
       const ref = new PatchSampler(files, options(21));
       for (let i = 0; i < 3; i++) {
         const got = await src.next();
