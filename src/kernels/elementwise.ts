@@ -4,10 +4,12 @@ import { grid1d } from '../graph/grid.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import type { Tensor } from '../graph/tensor.ts';
 
-const WG = 256;
+const WG = 64;
+/** Elements per thread (PER in the WGSL). */
+const PER = 64;
 
 function run(rt: Runtime, entry: string, bind: Record<string, Tensor>, n: number, alpha: number, beta: number): void {
-  rt.run({ shader: 'elementwise', entry, constants: { WG } }, { bind, uniforms: { n, alpha, beta }, workgroups: grid1d(n, WG) });
+  rt.run({ shader: 'elementwise', entry, constants: { WG } }, { bind, uniforms: { n, alpha, beta }, workgroups: grid1d(n, WG * PER) });
 }
 
 function sameSize(op: string, a: Tensor, b: Tensor): void {
