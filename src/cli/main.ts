@@ -4,6 +4,11 @@
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   doctor: { summary: 'show the WebGPU backend, adapter and limits; run a kernel self-check', load: () => import('./doctor.ts') },
   train: { summary: 'train SRResNet / SRGAN from a JSON config (resumable checkpoints)', load: () => import('./train.ts') },
+  upscale: { summary: 'upscale images and folders of images (PNG, JPEG)', load: () => import('./upscale.ts') },
+  video: { summary: 'upscale a video file or a folder of frames (needs ffmpeg)', load: () => import('./video.ts') },
+  eval: { summary: 'PSNR/SSIM of a model on an HR/LR dataset, with the bicubic baseline', load: () => import('./eval.ts') },
+  convert: { summary: 'convert a PyTorch generator checkpoint to viVID safetensors', load: () => import('./convert.ts') },
+  demo: { summary: 'upscale a drawn test chart (or --input) and write a bicubic | viVID comparison', load: () => import('./demo.ts') },
 };
 
 function usage(): string {
