@@ -19,9 +19,10 @@ const rows: string[] = [];
 for (const backend of backends) {
   for (const name of cases) {
     if (backend === 'cpu' && !CASES[name]?.small) continue;
-    const childArgs = ['tsx', runScript, '--backend', backend, '--case', name, '--runs', args.get('runs') ?? '3', '--warmup', args.get('warmup') ?? '1'];
+    // node --import tsx (not npx tsx): one process, so the timeout's SIGKILL really ends it.
+    const childArgs = ['--import', 'tsx', runScript, '--backend', backend, '--case', name, '--runs', args.get('runs') ?? '3', '--warmup', args.get('warmup') ?? '1'];
     for (const k of ['mode', 'output', 'seed']) if (args.has(k)) childArgs.push(`--${k}`, args.get(k)!);
-    const r = spawnSync('npx', childArgs, { encoding: 'utf8', timeout: Number(args.get('timeout-s') ?? 300) * 1000, killSignal: 'SIGKILL' });
+    const r = spawnSync(process.execPath, childArgs, { encoding: 'utf8', timeout: Number(args.get('timeout-s') ?? 300) * 1000, killSignal: 'SIGKILL' });
     const line = r.stdout?.split('\n').reverse().find((l) => l.startsWith('{'));
     let rec: Record<string, unknown>;
     if (line) rec = JSON.parse(line) as Record<string, unknown>;
