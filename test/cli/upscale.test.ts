@@ -1,0 +1,69 @@
+// `vivid upscale`: files and folders, structure kept, existing outputs skipped, and a corrupt
+// input reported by name without stopping the others.
+
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getRuntime } from '../../src/index.ts';
+import { createImage, encodePng, readImage, writeImage } from '../../src/io/image.ts';
+import { runCli, tempDir } from '../helpers/cli.ts';
+import { saveTinyModel } from '../helpers/tiny-model.ts';
+
+function gradient(w: number, h: number, channels: 3 | 4 = 3) {
+  const img = createImage(w, h, channels);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = ((i * 7) % 97) / 96;
+  return img;
+}
+
+describe('vivid upscale', () => {
+  let dir = '', model = '';
+  beforeAll(async () => {
+    dir = tempDir();
+    model = join(dir, 'tiny.safetensors');
+    await saveTinyModel(await getRuntime(), model);
+  });
+
+  it('writes the good image, names the corrupt one, exits 1', async () => {
+    const inp = join(dir, 'mixed');
+    mkdirSync(inp);
+    await writeImage(join(inp, 'good.png'), gradient(12, 10));
+    const png = encodePng(gradient(12, 10));
+    writeFileSync(join(inp, 'broken.png'), png.subarray(0, png.length - 30)); // cut off
+    const out = join(dir, 'mixed-out');
+    const r = await runCli(['upscale', join(inp, 'broken.png'), join(inp, 'good.png'), '-o', out, '--model', model]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.png: truncated PNG/);
+    const up = await readImage(join(out, 'good.png'));
+    expect([up.width, up.height]).toEqual([48, 40]);
+    expect(existsSync(join(out, 'broken.png'))).toBe(false);
+  });
+
+  it('walks folders keeping their structure, converts formats, keeps alpha, skips existing outputs', async () => {
+    const inp = join(dir, 'tree');
+    mkdirSync(join(inp, 'a/b'), { recursive: true });
+    await writeImage(join(inp, 'top.jpg'), gradient(8, 8));
+    await writeImage(join(inp, 'a/b/deep.png'), gradient(10, 6, 4));
+    writeFileSync(join(inp, 'a/notes.txt'), 'not an image');
+    const out = join(dir, 'tree-out');
+    const r = await runCli(['upscale', inp, '-o', out, '--model', model, '--format', 'png']);
+    expect(r.code, r.stderr).toBe(0);
+    const deep = await readImage(join(out, 'a/b/deep.png'));
+    expect([deep.width, deep.height, deep.channels]).toEqual([40, 24, 4]);
+    expect((await readImage(join(out, 'top.png'))).width).toBe(32);
+
+    const before = statSync(join(out, 'top.png')).mtimeMs;
+    const again = await runCli(['upscale', inp, '-o', out, '--model', model, '--format', 'png']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/0 written, 2 skipped/);
+    expect(statSync(join(out, 'top.png')).mtimeMs).toBe(before);
+  });
+
+  it('one file to a named file; 16-bit PNG stays 16-bit', async () => {
+    const src = join(dir, 'deep16.png');
+    writeFileSync(src, encodePng(gradient(6, 5), { bitDepth: 16 }));
+    const dst = join(dir, 'deep16-x4.png');
+    const r = await runCli(['upscale', src, '-o', dst, '--model', model, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(dst)[24]).toBe(16); // IHDR bit depth
+  });
+});
