@@ -1,0 +1,90 @@
+// `vivid video`: a short clip with audio through the ffmpeg pipeline (size, frame count and
+// audio checked with ffprobe), a folder of Vid4 frames to a folder, and an interrupted run
+// that must leave nothing at the target path. Needs ffmpeg (CI installs it).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getRuntime } from '../../src/index.ts';
+import { readImage } from '../../src/io/image.ts';
+import { audioArgs } from '../../src/video/ffmpeg.ts';
+import { findExecutable } from '../../src/video/ffmpeg.ts';
+import { runCli, tempDir } from '../helpers/cli.ts';
+import { hasShared, sharedPath } from '../helpers/shared.ts';
+import { saveTinyModel } from '../helpers/tiny-model.ts';
+
+const ffmpeg = findExecutable('ffmpeg');
+const ffprobe = findExecutable('ffprobe');
+const haveTools = Boolean(ffmpeg && ffprobe);
+if (!haveTools) console.warn('SKIPPING video tests: ffmpeg/ffprobe not found on PATH (apt-get install ffmpeg)');
+const BUNNY = 'data/video/big_buck_bunny_0_30.webm';
+
+function probeStreams(file: string): Array<{ codec_type: string; width?: number; height?: number; nb_read_frames?: string }> {
+  const r = spawnSync(ffprobe!, ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', file], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).streams;
+}
+
+describe.skipIf(!haveTools)('vivid video', () => {
+  let dir = '', model = '', clip = '';
+  beforeAll(async () => {
+    dir = tempDir();
+    model = join(dir, 'tiny.safetensors');
+    await saveTinyModel(await getRuntime(), model);
+    if (hasShared(BUNNY)) {
+      clip = join(dir, 'clip.mp4');
+      const cut = spawnSync(ffmpeg!, ['-v', 'error', '-y', '-i', sharedPath(BUNNY), '-t', '2', '-vf', 'scale=160:90', clip]);
+      expect(cut.status, String(cut.stderr)).toBe(0);
+    }
+  });
+
+  it.skipIf(!hasShared(BUNNY))('clip.mp4 → out.mp4 --frames 6: 640×360, 6 frames, audio kept', async () => {
+    const out = join(dir, 'out.mp4');
+    const r = await runCli(['video', clip, '-o', out, '--frames', '6', '--model', model]);
+    expect(r.code, r.stderr).toBe(0);
+    const streams = probeStreams(out);
+    const v = streams.find((s) => s.codec_type === 'video')!;
+    expect([v.width, v.height]).toEqual([640, 360]);
+    expect(Number(v.nb_read_frames)).toBe(6);
+    expect(streams.some((s) => s.codec_type === 'audio')).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it.skipIf(!hasShared('data/vid4/calendar/BIx4'))('a folder of PNG frames → a folder, same names', async () => {
+    const out = join(dir, 'frames-out');
+    const r = await runCli(['video', sharedPath('data/vid4/calendar/BIx4'), '-o', out, '--frames', '3', '--model', model]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['00000000.png', '00000001.png', '00000002.png']);
+    const f = await readImage(join(out, '00000001.png'));
+    expect([f.width, f.height]).toEqual([720, 576]);
+  });
+
+  it.skipIf(!hasShared(BUNNY))('SIGINT mid-run: exit 130, nothing at the target, no temp file left', async () => {
+    const out = join(dir, 'interrupted.mp4');
+    const child = spawn(process.execPath, [resolve('bin/vivid.js'), 'video', clip, '-o', out, '--model', model], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    await new Promise<void>((res, rej) => {
+      child.stderr.on('data', (d) => {
+        err += d;
+        // Interrupt once frames are flowing (the size line is printed right before the loop).
+        if (/→ .*640×360/.test(err) && !child.killed) setTimeout(() => child.kill('SIGINT'), 1500);
+      });
+      child.on('error', rej);
+      child.on('close', () => res());
+    });
+    expect(child.exitCode, err).toBe(130);
+    expect(err).toMatch(/interrupted .*nothing written/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.interrupted'))).toEqual([]);
+  });
+});
+
+describe('audio handling', () => {
+  it('copies what the container takes, re-encodes the rest', () => {
+    expect(audioArgs('aac', '.mp4')).toEqual(['-c:a', 'copy']);
+    expect(audioArgs('vorbis', '.mp4')).toEqual(['-c:a', 'aac', '-b:a', '192k']);
+    expect(audioArgs('vorbis', '.mkv')).toEqual(['-c:a', 'copy']);
+    expect(audioArgs('aac', '.webm')).toEqual(['-c:a', 'libopus', '-b:a', '128k']);
+  });
+});
