@@ -186,7 +186,13 @@ ui.file.addEventListener('change', () => {
   const f = ui.file.files?.[0];
   if (f) void upscaleFile(f);
 });
-ui.cancel.addEventListener('click', () => running?.abort(new DOMException('cancelled', 'AbortError')));
+ui.cancel.addEventListener('click', () => {
+  if (!running) return;
+  running.abort(new DOMException('cancelled', 'AbortError'));
+  ui.cancel.disabled = true;
+  // The GPU finishes the tile in flight; the run stops before the next one.
+  ui.status.textContent = 'Cancelling after the current tile…';
+});
 ui.slider.addEventListener('input', () => {
   ui.compare.style.setProperty('--split', `${ui.slider.value}%`);
 });

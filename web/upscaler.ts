@@ -29,8 +29,10 @@ export interface UpscalerOptions {
 export interface UpscaleCallOptions {
   /** (tiles done, tiles in all) */
   onProgress?: (done: number, total: number) => void;
-  /** Aborting rejects with an AbortError before the next tile. */
+  /** Aborting rejects with an AbortError before the next tile (or once the last one is done). */
   signal?: AbortSignal;
+  /** Overrides the upscaler's tile size for this call. */
+  tileSize?: number;
 }
 
 export interface Upscaler {
@@ -110,7 +112,10 @@ export async function createUpscaler(device: GPUDevice | undefined, opts: Upscal
       if (busy) throw new Error('an upscale is already running on this upscaler');
       busy = true;
       try {
-        const out = await upscaleTiled(rt, model, toRgba(image), { tileSize: opts.tileSize, onProgress: call.onProgress, signal: call.signal });
+        const tileSize = call.tileSize ?? opts.tileSize;
+        const out = await upscaleTiled(rt, model, toRgba(image), { tileSize, onProgress: call.onProgress, signal: call.signal });
+        // upscaleTiled checks between tiles; a cancel during the last (or only) tile lands here.
+        if (call.signal?.aborted) throw abortError(call.signal);
         return toImageData(out);
       } finally {
         busy = false;
