@@ -32,9 +32,12 @@ export function formatDuration(seconds: number): string {
   return h ? `${h}:${mmss}` : mmss;
 }
 
-function formatRate(r: number): string {
-  if (!Number.isFinite(r) || r <= 0) return '-';
-  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toExponential(1);
+/** "12.3 frames/s", or "4.2 s/frame" when slower than one unit a second (easier to read). */
+function formatRate(r: number, unit: string): string {
+  const u = unit || 'units';
+  if (!Number.isFinite(r) || r <= 0) return `- ${u}/s`;
+  if (r < 1) return `${(1 / r).toFixed(1)} s/${u.replace(/s$/, '')}`;
+  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)} ${u}/s`;
 }
 
 export class Progress {
@@ -111,7 +114,7 @@ export class Progress {
       parts.push(`${this.count}${unit}`);
     }
     const r = this.rate(now);
-    parts.push(`${formatRate(r)} ${this.unit || 'units'}/s`);
+    parts.push(formatRate(r, this.unit));
     if (this.finished) parts.push(`in ${formatDuration((now - this.start) / 1000)}`);
     else if (this.total > 0) parts.push(`ETA ${r > 0 ? formatDuration((this.total - this.count) / r) : '?'}`);
     if (this.status) parts.push(this.status);

@@ -1,0 +1,60 @@
+// The progress bar: count/total, rate, ETA and status; full lines when not on a TTY,
+// in-place redraws on a TTY, nothing when disabled.
+
+import { describe, expect, it, vi } from 'vitest';
+import { Progress, formatDuration } from '../../src/util/progress.ts';
+
+function sink(isTTY: boolean) {
+  const chunks: string[] = [];
+  return { chunks, stream: Object.assign({ write: (s: string) => (chunks.push(s), true), isTTY, columns: 200 }) as unknown as NodeJS.WritableStream & { isTTY: boolean } };
+}
+
+describe('Progress', () => {
+  it('prints count/total, rate, ETA and status lines when not a TTY', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { chunks, stream } = sink(false);
+      const p = new Progress({ label: 'train', total: 10, unit: 'steps', stream, interval: 5 });
+      vi.setSystemTime(2000);
+      p.tick(1, 'loss 0.31'); // first draw happens at once
+      vi.setSystemTime(3000);
+      p.tick(1); // within the interval: no new line
+      vi.setSystemTime(8000);
+      p.tick(2, 'loss 0.12');
+      expect(chunks).toHaveLength(2);
+      expect(chunks[0]).toMatch(/^train  \[##-+\]  1\/10 steps  2\.0 s\/step  ETA 0:18  loss 0\.31\n$/);
+      expect(chunks[1]).toMatch(/4\/10 steps .*ETA .*loss 0\.12\n$/);
+      p.done();
+      expect(chunks[2]).toMatch(/4\/10 steps .* in 0:08/);
+      const fast = new Progress({ label: 'f', total: 100, unit: 'frames', stream, interval: 5 });
+      vi.setSystemTime(10_000);
+      fast.update(25);
+      expect(chunks.at(-1), chunks.at(-1)).toMatch(/ 12\.5 frames\/s  ETA 0:06/);
+      p.tick();
+      expect(chunks).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('redraws in place on a TTY and stays silent when disabled', () => {
+    const { chunks, stream } = sink(true);
+    const p = new Progress({ label: 'x', total: 3, stream });
+    p.tick();
+    expect(chunks[0]).toMatch(/^\r.*1\/3.*\x1b\[K$/);
+    p.done();
+    expect(chunks.at(-1)).toMatch(/\n$/);
+    const quiet = sink(false);
+    const q = new Progress({ label: 'q', total: 2, stream: quiet.stream, enabled: false });
+    q.tick();
+    q.done();
+    expect(quiet.chunks).toEqual([]);
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(5)).toBe('0:05');
+    expect(formatDuration(125)).toBe('2:05');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(Infinity)).toBe('?');
+  });
+});
