@@ -26,12 +26,12 @@ describe('Progress', () => {
       expect(chunks[1]).toMatch(/4\/10 steps .*ETA .*loss 0\.12\n$/);
       p.done();
       expect(chunks[2]).toMatch(/4\/10 steps .* in 0:08/);
+      p.tick(); // after done(): ignored
+      expect(chunks).toHaveLength(3);
       const fast = new Progress({ label: 'f', total: 100, unit: 'frames', stream, interval: 5 });
       vi.setSystemTime(10_000);
       fast.update(25);
       expect(chunks.at(-1), chunks.at(-1)).toMatch(/ 12\.5 frames\/s  ETA 0:06/);
-      p.tick();
-      expect(chunks).toHaveLength(3);
     } finally {
       vi.useRealTimers();
     }
