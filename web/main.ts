@@ -99,6 +99,8 @@ async function start(): Promise<void> {
 // ---- one upscale ----------------------------------------------------------------------------
 
 let running: AbortController | null = null;
+/** Settles when the current run has stopped: a new image waits for the old tile to finish. */
+let inFlight: Promise<void> = Promise.resolve();
 let downloadUrl: string | null = null;
 
 async function decode(file: Blob): Promise<{ bitmap: ImageBitmap; pixels: ImageData }> {
@@ -124,9 +126,13 @@ function drawBicubic(bitmap: ImageBitmap, scale: number): void {
 async function upscaleFile(file: File): Promise<void> {
   const up = hooks.upscaler;
   if (!up) return;
-  running?.abort();
+  running?.abort(new DOMException('replaced by a new image', 'AbortError'));
   const ctrl = new AbortController();
   running = ctrl;
+  const previous = inFlight;
+  let settle = () => {};
+  inFlight = new Promise<void>((resolve) => (settle = resolve));
+  await previous;
   hooks.output = null;
   hooks.error = null;
   ui.download.classList.add('disabled');
@@ -166,6 +172,7 @@ async function upscaleFile(file: File): Promise<void> {
   } finally {
     if (running === ctrl) running = null;
     ui.cancel.disabled = running === null;
+    settle();
   }
 }
 
