@@ -85,8 +85,11 @@ export class Progress {
     if (status !== undefined) this.status = status;
     const now = Date.now();
     const last = this.samples[this.samples.length - 1]!;
-    if (now - last[0] >= 250 || done < last[1]) this.samples.push([now, done]);
-    while (this.samples.length > 2 && now - this.samples[1]![0] > RATE_WINDOW_MS) this.samples.shift();
+    if (done < last[1]) this.samples = [[now, done]];
+    else if (done !== last[1] && now - last[0] >= 250) this.samples.push([now, done]);
+    // Drop samples older than the window, but keep one below the current count: with units
+    // slower than the window (video frames at 30 s each) the rate must not fall to zero.
+    while (this.samples.length > 2 && now - this.samples[1]![0] > RATE_WINDOW_MS && this.samples[1]![1] < done) this.samples.shift();
     this.maybeDraw(now);
   }
 
@@ -95,11 +98,18 @@ export class Progress {
     this.update(this.count, status);
   }
 
-  /** Units per second over the last ~10 s (over the whole run while it is shorter). */
+  /**
+   * Units per second over the last ~10 s of completed units (the whole run once done): measured
+   * between count changes, so a unit still in progress does not drag the rate down.
+   */
   rate(now = Date.now()): number {
-    const [t0, c0] = this.samples[0]!;
-    const dt = (now - t0) / 1000;
-    return dt > 0 ? (this.count - c0) / dt : 0;
+    const first = this.samples[0]!, last = this.samples[this.samples.length - 1]!;
+    if (this.finished) return now > this.start ? (this.count * 1000) / (now - this.start) : 0;
+    if (this.samples.length < 2) {
+      const dt = (now - first[0]) / 1000;
+      return dt > 0 ? (this.count - first[1]) / dt : 0;
+    }
+    return (last[1] - first[1]) / ((last[0] - first[0]) / 1000);
   }
 
   /** The current line, without control characters. */
@@ -148,7 +158,6 @@ export class Progress {
     this.finished = true;
     if (!this.enabled) return;
     const now = Date.now();
-    this.samples = [[this.start, 0]]; // final rate: over the whole run
     const text = this.line(now);
     this.stream.write(this.tty ? `\r${text}\x1b[K\n` : `${text}\n`);
   }

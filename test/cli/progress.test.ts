@@ -58,3 +58,22 @@ describe('Progress', () => {
     expect(formatDuration(Infinity)).toBe('?');
   });
 });
+
+describe('Progress rate with slow units', () => {
+  it('keeps a rate and ETA while a unit takes longer than the rate window', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { chunks, stream } = sink(false);
+      const p = new Progress({ label: 'video', total: 24, unit: 'frames', stream, interval: 5 });
+      for (let i = 1; i <= 3; i++) {
+        vi.setSystemTime(i * 30_000);
+        p.tick(1);
+      }
+      vi.setSystemTime(3 * 30_000 + 20_000);
+      p.setStatus('tile 2/2');
+      expect(chunks.at(-1), chunks.at(-1)).toMatch(/3\/24 frames  30\.0 s\/frame  ETA /);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
