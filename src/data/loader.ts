@@ -100,3 +100,31 @@ export function workerLoader(scale: number, blurSigma: number, count = defaultWo
     },
   };
 }
+
+/**
+ * Keep degraded images in memory up to `maxBytes` (first come, first kept): from the second
+ * epoch on, the images that fit cost no decode at all. The training sets here (Urban100 half +
+ * 3 DIV2K images) take ≈0.6 GB as float32, which matters on a fast GPU, where decoding
+ * (seconds per image in JavaScript) would otherwise bound the step rate.
+ */
+export function cachingLoader(inner: ImageLoader, maxBytes: number): ImageLoader & { cachedBytes(): number } {
+  const cache = new Map<string, Promise<DegradedPair>>();
+  let bytes = 0;
+  return {
+    cachedBytes: () => bytes,
+    load(path) {
+      const hit = cache.get(path);
+      if (hit) return hit;
+      const p = inner.load(path);
+      p.then((pair) => {
+        const size = pair.hr.data.byteLength + pair.lr.data.byteLength;
+        if (bytes + size <= maxBytes && !cache.has(path)) {
+          cache.set(path, p);
+          bytes += size;
+        }
+      }, () => {});
+      return p;
+    },
+    close: () => inner.close(),
+  };
+}

@@ -24,6 +24,8 @@ export interface ExportInput {
   dataWaitShare?: number;
   /** Set5 ×4 folder; evaluated when it exists. */
   set5Dir?: string;
+  /** Set5 metrics of these very weights when already measured (validation at the last step). */
+  set5Known?: ExportResult['set5'];
 }
 
 export interface ExportResult {
@@ -44,7 +46,8 @@ export async function exportModel(outDir: string, x: ExportInput): Promise<Expor
   });
   let set5: ExportResult['set5'];
   // Set5 here is ×4; other scales would need their own LR files.
-  if (x.set5Dir && existsSync(x.set5Dir) && c.generator.scale === 4) {
+  if (x.set5Known) set5 = x.set5Known;
+  else if (x.set5Dir && existsSync(x.set5Dir) && c.generator.scale === 4) {
     const r = await evaluate(x.set5Dir, 4, x.upscale);
     set5 = { psnr_y: r.mean.psnr_y, ssim_y: r.mean.ssim_y, bicubic_psnr_y: r.bicubic.mean.psnr_y, bicubic_ssim_y: r.bicubic.mean.ssim_y };
   }

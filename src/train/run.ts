@@ -12,7 +12,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchSource, listImages, PatchSampler, type SamplerState } from '../data/patches.ts';
-import { defaultWorkers, inlineLoader, workerLoader, type ImageLoader } from '../data/loader.ts';
+import { cachingLoader, defaultWorkers, inlineLoader, workerLoader, type ImageLoader } from '../data/loader.ts';
 import { findPairs } from '../eval/dataset.ts';
 import type { Backend } from '../graph/device.ts';
 import { Runtime } from '../graph/runtime.ts';
@@ -41,6 +41,8 @@ export type StepFactory = (rt: Runtime, config: TrainConfig, opts: { vggDir?: st
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SHARED_ROOT = process.env.VIVID_SHARED ?? resolve(REPO_ROOT, '../shared');
 
+const DEFAULT_IMAGE_CACHE = (Number(process.env.VIVID_IMAGE_CACHE_MB) || 1024) * 2 ** 20;
+
 /** Rollbacks to the same checkpoint before the run gives up. */
 const MAX_ROLLBACKS = 8;
 
@@ -61,6 +63,8 @@ export interface TrainOptions {
   worker?: boolean;
   /** How many decode workers (default: free cores, at most 4). */
   decodeWorkers?: number;
+  /** Memory for decoded training images kept across epochs (default 1 GiB, or $VIVID_IMAGE_CACHE_MB). */
+  imageCacheBytes?: number;
   /** Stop cleanly (checkpoint, return) on SIGINT/SIGTERM (the CLI sets this). */
   handleSignals?: boolean;
   /** Test hook: fill the LR batch with NaN the first `times` (default 1) times step `step` is tried. */
@@ -171,6 +175,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     let waitTotal = 0, stepTotal = 0;
 
     const doExport = async (): Promise<ExportResult> => {
+      const set5Dir = opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4');
+      const v = history.validation.at(-1);
+      // Validation on Set5 at this very step already measured what the model card wants.
+      const known = v && v.step === s && config.validation && resolve(config.validation) === resolve(set5Dir) ? v : undefined;
       const r = await exportModel(out, {
         config,
         step: s,
@@ -181,7 +189,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         gpu: { backend: rt.gpu.backend, info: rt.gpu.info },
         lastLosses: history.drawable().at(-1),
         dataWaitShare: stepTotal ? waitTotal / stepTotal : undefined,
-        set5Dir: opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4'),
+        set5Dir,
+        set5Known: known && { psnr_y: known.psnr_y, ssim_y: known.ssim_y, bicubic_psnr_y: known.bicubic_psnr_y, bicubic_ssim_y: known.bicubic_ssim_y },
       });
       say(`wrote ${r.weightsPath} and ${r.cardPath}${r.set5 ? ` (Set5 PSNR-Y ${r.set5.psnr_y.toFixed(2)} dB, SSIM-Y ${r.set5.ssim_y.toFixed(4)}; bicubic ${r.set5.bicubic_psnr_y.toFixed(2)} dB)` : ''}`);
       record({ event: 'export', step: s, weights: r.weightsPath, card: r.cardPath, set5: r.set5 });
@@ -193,7 +202,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     }
 
     const workers = opts.worker === false ? 0 : opts.decodeWorkers ?? defaultWorkers();
-    loader = workers ? workerLoader(config.generator.scale, config.blurSigma, workers) : inlineLoader(config.generator.scale, config.blurSigma);
+    loader = cachingLoader(
+      workers ? workerLoader(config.generator.scale, config.blurSigma, workers) : inlineLoader(config.generator.scale, config.blurSigma),
+      opts.imageCacheBytes ?? DEFAULT_IMAGE_CACHE,
+    );
     const makeSource = (state?: SamplerState) => new BatchSource(new PatchSampler(files, {
       scale: config.generator.scale,
       patchSize: config.patchSize,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { imresize } from '../../src/data/resize.ts';
 import { BatchSource, copyPatch, degrade, listImages, PatchSampler, type SamplerOptions } from '../../src/data/patches.ts';
-import { inlineLoader, workerLoader } from '../../src/data/loader.ts';
+import { cachingLoader, inlineLoader, workerLoader } from '../../src/data/loader.ts';
 import type { RgbImage } from '../../src/io/image.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { texture, textureFolder } from './fixtures.ts';
@@ -131,5 +131,22 @@ describe('training patches', () => {
     } finally {
       await loader.close();
     }
+  });
+
+  it('keeps decoded images across epochs within the cache budget', async () => {
+    const inner = inlineLoader(4, 0);
+    let decodes = 0;
+    const counting = { load: (p: string) => { decodes++; return inner.load(p); }, close: inner.close };
+    const one = await inner.load(files[0]!);
+    const size = one.hr.data.byteLength + one.lr.data.byteLength;
+    const cached = cachingLoader(counting, 2.5 * size); // room for two of the four (similar-sized) images
+    const a = new PatchSampler(files, options(30, { load: (p) => cached.load(p), lookahead: 0 }));
+    const b = new PatchSampler(files, options(30));
+    for (let i = 0; i < 9; i++) expect((await a.nextBatch(4)).hr).toEqual((await b.nextBatch(4)).hr); // 3 epochs
+    expect(cached.cachedBytes()).toBeLessThanOrEqual(2.5 * size);
+    // Without the cache 12 decodes (3 epochs × 4); with it, at most the 2 uncached ones again per
+    // later epoch (fewer when an epoch's last image happens to open the next one).
+    expect(decodes).toBeGreaterThan(4);
+    expect(decodes).toBeLessThanOrEqual(4 + 2 * 2);
   });
 });
