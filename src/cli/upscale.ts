@@ -102,6 +102,10 @@ export async function run(args: string[]): Promise<number> {
     }
   }
 
+  if (!jobs.length) {
+    console.error('vivid upscale: no images to upscale');
+    return 1;
+  }
   const spec = values.model ?? defaultModel();
   const { model, info } = await getModel(spec, { arch, backend });
   if (!values.quiet) console.error(`model ${describeModel(info)}`);

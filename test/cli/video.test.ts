@@ -3,13 +3,12 @@
 // that must leave nothing at the target path. Needs ffmpeg (CI installs it).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../../src/index.ts';
 import { readImage } from '../../src/io/image.ts';
-import { audioArgs } from '../../src/video/ffmpeg.ts';
-import { findExecutable } from '../../src/video/ffmpeg.ts';
+import { audioArgs, findExecutable } from '../../src/video/ffmpeg.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { hasShared, sharedPath } from '../helpers/shared.ts';
 import { saveTinyModel } from '../helpers/tiny-model.ts';
@@ -86,5 +85,21 @@ describe('audio handling', () => {
     expect(audioArgs('vorbis', '.mp4')).toEqual(['-c:a', 'aac', '-b:a', '192k']);
     expect(audioArgs('vorbis', '.mkv')).toEqual(['-c:a', 'copy']);
     expect(audioArgs('aac', '.webm')).toEqual(['-c:a', 'libopus', '-b:a', '128k']);
+  });
+});
+
+describe('vivid video without ffmpeg', () => {
+  it('says how to install it', async () => {
+    const input = join(tempDir(), 'in.mp4');
+    writeFileSync(input, 'not really a video');
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const r = await runCli(['video', input, '-o', join(tempDir(), 'out.mp4')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ffmpeg not found on PATH.*apt-get install ffmpeg/);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
