@@ -2,6 +2,7 @@
 // forward, input gradient and weight gradient, in GFLOP/s (2·N·Ho·Wo·Cout·Cin·KH·KW per call).
 //   npx tsx bench/conv.ts              both backends (one child process each)
 //   VIVID_BACKEND=opengl npx tsx bench/conv.ts
+//   BENCH_N=4 BENCH_CASES=forward,weights BENCH_ITERS=3 ...   smaller batch / some cases / fewer runs
 // Writes bench/results/conv-<backend>.json.
 
 import { Runtime } from '../src/graph/runtime.ts';
@@ -23,10 +24,21 @@ async function main(): Promise<void> {
   const flops = 2 * N * H * W * C * C * K * K;
   const shape = `[${N},${H},${W},${C}] ${K}×${K} ${C}→${C}`;
 
+  const only = process.env.BENCH_CASES?.split(',');
+  const iters = Number(process.env.BENCH_ITERS ?? 7);
+  const direct = { algorithm: 'direct' } as const;
+  const cases: Array<[string, () => void]> = [
+    ['forward', () => conv2d(rt, x, w, null).dispose()],
+    ['forward (direct)', () => conv2d(rt, x, w, null, direct).dispose()],
+    ['backward-input', () => conv2dBackwardInput(rt, dy, w, x.shape).dispose()],
+    ['backward-input (direct)', () => conv2dBackwardInput(rt, dy, w, x.shape, direct).dispose()],
+    ['backward-weights', () => conv2dBackwardWeights(rt, x, dy, w.shape).dispose()],
+  ];
   const rows: Row[] = [];
-  rows.push(await timeGpu(rt, `forward ${shape}`, flops, () => conv2d(rt, x, w, null).dispose()));
-  rows.push(await timeGpu(rt, `backward-input ${shape}`, flops, () => conv2dBackwardInput(rt, dy, w, x.shape).dispose()));
-  rows.push(await timeGpu(rt, `backward-weights ${shape}`, flops, () => conv2dBackwardWeights(rt, x, dy, w.shape).dispose()));
+  for (const [name, fn] of cases) {
+    if (only && !only.some((o) => name.includes(o))) continue;
+    rows.push(await timeGpu(rt, `${name} ${shape}`, flops, fn, iters));
+  }
 
   const device = `${rt.gpu.info.vendor} ${rt.gpu.info.architecture} ${rt.gpu.info.description}`.trim();
   printTable(`conv2d on ${backend} (${device})`, rows);

@@ -49,8 +49,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /**
  * Time `fn` (which records GPU work) to completion: each sample is fn() + rt.sync().
- * Few iterations: one call is hundreds of ms on a software adapter. CPU time covers warm-up
- * runs too (2 + iterations calls).
+ * Few iterations: one call is hundreds of ms on a software adapter. CPU time covers the
+ * warm-up runs too (2 + iterations calls), not the first call (pipeline compiles).
  */
 export async function timeGpu(rt: Runtime, name: string, flops: number, fn: () => void, iterations = 7): Promise<Row> {
   const bench = new Bench({ time: 0, iterations, warmup: true, warmupIterations: 2, warmupTime: 0, retainSamples: true });
@@ -58,6 +58,10 @@ export async function timeGpu(rt: Runtime, name: string, flops: number, fn: () =
     fn();
     await rt.sync();
   });
+  // One call first, outside the CPU-time window: it compiles the pipelines (LLVM on software
+  // adapters), which is not the kernels' cost.
+  fn();
+  await rt.sync();
   const c0 = process.cpuUsage();
   await bench.run();
   const used = process.cpuUsage(c0);

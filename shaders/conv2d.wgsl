@@ -50,6 +50,7 @@ struct Params {
   threads: u32,    // n · ho · tiles_w
   slope: f32,      // leaky relu slope
   alpha_stride: u32, // prelu: 1 for per-channel alpha, 0 for one shared alpha
+  w_stride: u32,   // vec4s of w4 between images' weights: 0, or cin·cout/4 for the Winograd GEMMs
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -121,7 +122,7 @@ fn conv_fwd4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
         ok[j] = iw >= 0;
         xo[j] = select(0u, (row + u32(iw)) * p.cin, ok[j]);
       }
-      let wrow = (kh * KW + kw) * p.cin * cout4 + cb;
+      let wrow = (kh * KW + kw) * p.cin * cout4 + cb + t.n * p.w_stride;
       for (var ci = 0u; ci < p.cin; ci++) {
         var wv: array<vec4<f32>, CV>;
         for (var v = 0u; v < CV; v++) { wv[v] = w4[wrow + ci * cout4 + v]; }

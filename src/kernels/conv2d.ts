@@ -19,6 +19,9 @@ export interface ConvOptions {
   stride?: 1 | 2;
   /** Zero padding on every side; default (K − 1) / 2 ('same' for odd K at stride 1). */
   pad?: number;
+  /** 'auto' (default) picks Winograd for 3×3 stride-1 convs with channels in vec4s, else the
+   *  direct kernel; 'direct' forces the direct kernel (tests and benchmarks compare the two). */
+  algorithm?: 'auto' | 'direct';
 }
 
 export interface Conv2dOptions extends ConvOptions {
@@ -86,6 +89,7 @@ interface ConvCall {
   dilation: number;
   padH: number;
   padW: number;
+  algorithm: 'auto' | 'direct';
 }
 
 /** The shared forward launcher (also runs the input gradient with dilation = stride). */
@@ -94,6 +98,10 @@ function launchConv(rt: Runtime, c: ConvCall): void {
   const [KH, KW, , cout] = dims4('w', c.w);
   const [, ho, wo] = dims4('y', c.y);
   const { PX, CV } = block();
+  if (useWinograd(rt, c, cin, cout)) {
+    launchWinograd(rt, c);
+    return;
+  }
   const tilesW = Math.ceil(wo / PX);
   const threads = N * ho * tilesW;
   const fast = cout % (4 * CV) === 0;
@@ -113,7 +121,7 @@ function launchConv(rt: Runtime, c: ConvCall): void {
   };
   const uniforms = {
     n: N, h: H, w: W, cin, ho, wo, cout, pad_h: c.padH, pad_w: c.padW,
-    tiles_w: tilesW, threads, slope: ep.kind === 'leaky' ? ep.slope : 0, alpha_stride: alphaStride,
+    tiles_w: tilesW, threads, slope: ep.kind === 'leaky' ? ep.slope : 0, alpha_stride: alphaStride, w_stride: 0,
   };
   if (fast) {
     rt.run(
@@ -128,6 +136,89 @@ function launchConv(rt: Runtime, c: ConvCall): void {
   }
 }
 
+/** Bytes of one Winograd scratch buffer (V or M) per chunk: small enough for one binding and
+ *  for the pool to recycle. */
+const WINO_CHUNK_BYTES = 64 << 20;
+
+/**
+ * Winograd F(2×2, 3×3) (shaders/conv2d_winograd.wgsl) for 3×3 stride-1 convs with channels in
+ * vec4s: 2.25× fewer multiplies. On llvmpipe/lavapipe every storage-buffer element load is a
+ * per-lane scalar load with a bounds check (~10 instructions, uniform address or not), so the
+ * direct kernel is bound by loads per multiply-add; the Winograd GEMMs do 2.25× fewer of both,
+ * and the transforms cost far less than they save. Other shapes take the direct kernel.
+ */
+function useWinograd(rt: Runtime, c: ConvCall, cin: number, cout: number): boolean {
+  const [KH, KW] = dims4('w', c.w);
+  if (c.algorithm === 'direct' || KH !== 3 || KW !== 3 || c.stride !== 1 || c.dilation !== 1) return false;
+  if (cin % 4 !== 0 || cout % (4 * block().CV) !== 0) return false;
+  const [, ho, wo] = dims4('y', c.y);
+  const perImage = 16 * Math.ceil(ho / 2) * Math.ceil(wo / 2) * Math.max(cin, cout) * 4;
+  return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize);
+}
+
+function launchWinograd(rt: Runtime, c: ConvCall): void {
+  const [N, H, W, cin] = dims4('x', c.x);
+  const [, , , cout] = dims4('w', c.w);
+  const [, ho, wo] = dims4('y', c.y);
+  const { PX, CV } = block();
+  const th = Math.ceil(ho / 2), tw = Math.ceil(wo / 2);
+  const perImage = 16 * th * tw * Math.max(cin, cout) * 4;
+  const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) / perImage)));
+  const ep = c.epilogue;
+  const alphaStride = ep.kind === 'prelu' && ep.alpha.size !== 1 ? 1 : 0;
+  const bias = c.bias ?? c.w;
+  const alpha = ep.kind === 'prelu' ? ep.alpha : c.w;
+
+  const u = rt.empty([16, cin, cout], 'conv2d.wino.u');
+  rt.run(
+    { shader: 'conv2d_winograd', entry: 'wino_weights', constants: { WG: 256 } },
+    { bind: { wsrc: c.w, u }, uniforms: { cin, cout, total: cin * cout }, workgroups: grid1d(cin * cout, 256) },
+  );
+  const maxTiles = imagesPerChunk * th * tw;
+  const v = rt.empty([16, maxTiles, cin], 'conv2d.wino.v');
+  const m = rt.empty([16, maxTiles, cout], 'conv2d.wino.m');
+  for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
+    const tiles = Math.min(imagesPerChunk, N - n0) * th * tw;
+    const inTotal = tiles * (cin / 4);
+    rt.run(
+      { shader: 'conv2d_winograd', entry: 'wino_input', constants: { WG: 64 } },
+      {
+        bind: { x4: c.x, v4: v },
+        uniforms: { h: H, w: W, cin4: cin / 4, n0, th, tw, tiles, pad_h: c.padH, pad_w: c.padW, total: inTotal },
+        workgroups: grid1d(inTotal, 64),
+      },
+    );
+    // The 16 GEMMs: a 1×1 conv over [16 (ξ), 1, tiles, cin] with weights U[ξ].
+    const tilesW = Math.ceil(tiles / PX);
+    const threads = 16 * tilesW;
+    rt.run(
+      { shader: 'conv2d', entry: 'conv_fwd4', constants: { KH: 1, KW: 1, S: 1, D: 1, WG, ACT: 0, HAS_BIAS: 0 } },
+      {
+        bind: { x: v, w4: u, bias4: u, alpha: u, y4: m },
+        uniforms: {
+          n: 16, h: 1, w: tiles, cin, ho: 1, wo: tiles, cout, pad_h: 0, pad_w: 0,
+          tiles_w: tilesW, threads, slope: 0, alpha_stride: 0, w_stride: (cin * cout) / 4,
+        },
+        workgroups: foldGrid(threads, WG, cout / (4 * CV)),
+      },
+    );
+    const outTotal = tiles * (cout / 4);
+    rt.run(
+      { shader: 'conv2d_winograd', entry: 'wino_output', constants: { WG: 64, ACT: ACT[ep.kind], HAS_BIAS: c.bias ? 1 : 0 } },
+      {
+        bind: { m4: m, bias4: bias, alpha, y4: c.y },
+        uniforms: {
+          ho, wo, cout4: cout / 4, n0, th, tw, tiles, total: outTotal,
+          slope: ep.kind === 'leaky' ? ep.slope : 0, alpha_stride: alphaStride,
+        },
+        workgroups: grid1d(outTotal, 64),
+      },
+    );
+  }
+  // Safe to release now: later users of these buffers are recorded after these dispatches.
+  for (const t of [u, v, m]) t.dispose();
+}
+
 /** y = act(conv(x, w) + bias): x [N,H,W,Cin], w [KH,KW,Cin,Cout] → [N,Ho,Wo,Cout]. */
 export function conv2d(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const [N, H, W, cin] = dims4('x', x);
@@ -138,7 +229,7 @@ export function conv2d(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, o
   const wo = convOutSize(W, KW, g.stride, g.padW);
   if (ho < 1 || wo < 1) throw new Error(`conv2d: ${H}×${W} input is smaller than the ${KH}×${KW} kernel`);
   const y = rt.empty([N, ho, wo, cout], 'conv2d.y');
-  launchConv(rt, { x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride: g.stride, dilation: 1, padH: g.padH, padW: g.padW });
+  launchConv(rt, { x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride: g.stride, dilation: 1, padH: g.padH, padW: g.padW, algorithm: opts.algorithm ?? 'auto' });
   return y;
 }
 
@@ -164,7 +255,7 @@ export function conv2dBackwardInput(rt: Runtime, dy: Tensor, w: Tensor, xShape: 
   const dx = rt.empty([N, H, W, cin], 'conv2d.dx');
   launchConv(rt, {
     x: dy, w: wT, y: dx, bias: null, epilogue: { kind: 'none' },
-    stride: 1, dilation: g.stride, padH: KH - 1 - g.padH, padW: KW - 1 - g.padW,
+    stride: 1, dilation: g.stride, padH: KH - 1 - g.padH, padW: KW - 1 - g.padW, algorithm: opts.algorithm ?? 'auto',
   });
   // Safe to release now: later users of this buffer are recorded after this dispatch.
   wT.dispose();

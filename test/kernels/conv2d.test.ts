@@ -15,10 +15,11 @@ interface Case {
   k: number;
   stride?: 1 | 2;
   pad?: number;
+  algorithm?: 'direct';
 }
 
 const f32 = (a: Float64Array) => Float32Array.from(a);
-const name = (c: Case) => `${c.N}×${c.H}×${c.W}×${c.cin} → ${c.cout}, ${c.k}×${c.k}, stride ${c.stride ?? 1}${c.pad !== undefined ? `, pad ${c.pad}` : ''}`;
+const name = (c: Case) => `${c.N}×${c.H}×${c.W}×${c.cin} → ${c.cout}, ${c.k}×${c.k}, stride ${c.stride ?? 1}${c.pad !== undefined ? `, pad ${c.pad}` : ''}${c.algorithm ? `, ${c.algorithm}` : ''}`;
 
 function inputs(rng: Rng, c: Case) {
   const xs: R.Shape4 = [c.N, c.H, c.W, c.cin];
@@ -34,7 +35,7 @@ function inputs(rng: Rng, c: Case) {
 async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
   const { xs, ws, x, w, g } = inputs(rng, c);
   const tx = rt.tensor(xs, f32(x)), tw = rt.tensor(ws, f32(w));
-  const opts = { stride: c.stride, pad: c.pad };
+  const opts = { stride: c.stride, pad: c.pad, algorithm: c.algorithm };
   const ref = R.conv2d(x, xs, w, ws, g);
   const y = K.conv2d(rt, tx, tw, null, opts);
   expectClose(await y.read(), ref.y, `${name(c)}: forward`);
@@ -85,6 +86,13 @@ const CASES: Array<[Case, boolean]> = [
   // Residual block conv on a small spatial size; more pixels than one weight-gradient chunk.
   [{ N: 2, H: 7, W: 9, cin: 64, cout: 64, k: 3 }, false],
   [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3 }, false],
+  // Winograd F(2×2, 3×3) (3×3, stride 1, Cin % 4 == 0, Cout % 8 == 0; the input gradient too):
+  // odd sizes (partial 2×2 tiles), every epilogue, pad 0 (input gradient pad 2), more images
+  // than one chunk never happens at test sizes; and the direct kernel on the same shapes.
+  [{ N: 2, H: 13, W: 11, cin: 8, cout: 16, k: 3 }, true],
+  [{ N: 2, H: 13, W: 11, cin: 8, cout: 16, k: 3, algorithm: 'direct' }, false],
+  [{ N: 1, H: 9, W: 7, cin: 4, cout: 8, k: 3, pad: 0 }, false],
+  [{ N: 2, H: 7, W: 9, cin: 64, cout: 64, k: 3, algorithm: 'direct' }, false],
   // Stride 2 with odd and even sizes (the discriminator).
   [{ N: 2, H: 13, W: 11, cin: 6, cout: 8, k: 3, stride: 2 }, false],
   [{ N: 2, H: 12, W: 10, cin: 8, cout: 16, k: 3, stride: 2 }, false],
