@@ -15,13 +15,20 @@
 // v % D == 0, and then reads row v / D. D = 1 is the ordinary convolution.
 //
 // Performance notes (software adapters: llvmpipe / lavapipe run a workgroup's invocations as
-// SIMD lanes): an address that depends only on workgroup_id and loop counters is "uniform" to
-// the compiler and becomes one scalar load broadcast to all lanes; an address that depends on
-// local_invocation_id becomes a gather. So the forward pass puts pixels on lanes and the output
-// channel block on workgroup_id.y (weights: broadcast; x: gathered), and the weight gradient puts
-// (tap, ci block, pixel chunk) on workgroup_id and output channels on lanes (x: broadcast).
-// Accumulators live in registers (small fixed-size arrays, fully unrolled); shared memory and
-// barriers measured slower on llvmpipe, so none are used.
+// SIMD lanes, 8 per AVX2 vector). Mesa 25.0's code for a storage-buffer load (checked with
+// GALLIVM_DEBUG=asm) is, whatever the address: per lane, a test of the execution mask, then per
+// component a bounds compare + branch, a scalar load and an insert — about 8–10 instructions per
+// element per lane, even for an address that is uniform across the workgroup and even outside
+// any loop. A multiply-add is 2 vector instructions (vmulps + vaddps) for 8 lanes. So these
+// kernels are bound by element loads per multiply-add: register blocks amortise them (PX pixels
+// × CV·4 channels per thread, loops fully unrolled by the compiler so accumulators stay
+// registers; larger blocks measured slower), and 3×3 stride-1 convs go through Winograd
+// (shaders/conv2d_winograd.wgsl), whose GEMMs (this conv_fwd4 as a 1×1 conv) need 2.25× fewer
+// multiply-adds and loads. Measured without gain: vec4 loads of x along Cin, manual unrolling,
+// dropping the padding selects. Shared memory and barriers measured slower earlier.
+// Mapping: the forward pass puts pixels on lanes and the output channel block on workgroup_id.y;
+// the weight gradient puts (tap, ci block, pixel chunk) on workgroup_id and output channels on
+// lanes.
 
 override KH: u32 = 3;
 override KW: u32 = 3;
