@@ -54,23 +54,3 @@ export function describeModel(info: { config: { scale: number; blocks: number; c
   const c = info.config;
   return `×${c.scale}, ${c.blocks} blocks, ${c.channels} channels (${info.arch}) from ${info.source}`;
 }
-
-/**
- * --tile when given; else the whole image as one tile when it fits the same limits as
- * autoTileSize (largest activation within one storage binding, at most 256² LR pixels).
- * autoTileSize assumes a square region, so a wide 160×90 video frame would otherwise be cut
- * into two tiles with 24 px of overlap each: ~30% more work per frame for nothing.
- */
-export function chooseTile(
-  rt: { limits: { maxStorageBufferBindingSize: number; maxBufferSize: number } },
-  config: { channels: number; scale: number },
-  width: number,
-  height: number,
-  explicit?: number,
-): number | undefined {
-  if (explicit !== undefined) return explicit;
-  const limit = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-  const perPixel = 4 * config.channels * 4 * (config.scale / 2) ** 2; // last upsampler's conv output
-  const area = width * height;
-  return area <= 256 * 256 && area * perPixel <= limit ? Math.max(width, height) : undefined;
-}

@@ -13,7 +13,7 @@ import { upscaleTiled } from '../inference/tiling.ts';
 import { readImage, writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, chooseTile, describeModel, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, intOption } from './common.ts';
 
 const USAGE = `usage: vivid demo [--model M] [--input img] [-o dir]
 
@@ -70,7 +70,7 @@ export async function run(args: string[]): Promise<number> {
     const progress = new Progress({ label: 'demo', unit: 'tiles', enabled: !values.quiet });
     const t0 = performance.now();
     const sr = await upscaleTiled(model.rt, model, lr, {
-      tileSize: chooseTile(model.rt, info.config, lr.width, lr.height, intOption(values.tile, 'tile', 1)),
+      tileSize: intOption(values.tile, 'tile', 1),
       onProgress: (d, t) => {
         progress.total = t;
         progress.update(d, `${lr.width}×${lr.height} → ${lr.width * scale}×${lr.height * scale}`);

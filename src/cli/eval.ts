@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import type { PairMetrics } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
 import { findPairs } from '../eval/dataset.ts';
-import { archOption, backendOption, chooseTile, describeModel, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, intOption } from './common.ts';
 
 const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
 
@@ -80,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
     const { pairs, sequence } = findPairs(values.data, scale);
     const progress = new Progress({ label: 'eval', total: pairs.length, unit: 'images', enabled: !values.quiet });
     const t0 = performance.now();
-    const report = await evaluate(values.data, scale, (lr) => upscaleTiled(model.rt, model, lr, { tileSize: chooseTile(model.rt, info.config, lr.width, lr.height, tileSize) }), (r) =>
+    const report = await evaluate(values.data, scale, (lr) => upscaleTiled(model.rt, model, lr, { tileSize: tileSize }), (r) =>
       progress.tick(1, `${r.name} ${r.psnr_y.toFixed(2)} dB`),
     );
     progress.done();

@@ -12,7 +12,7 @@ import { getModel, defaultModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
 import { decodeImage, writeImage } from '../io/image.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, chooseTile, describeModel, IMAGE_EXT, imagesUnder, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, IMAGE_EXT, imagesUnder, intOption } from './common.ts';
 
 const USAGE = `usage: vivid upscale <files|dirs...> -o <file|dir> [options]
 
@@ -124,7 +124,7 @@ export async function run(args: string[]): Promise<number> {
         const img = decodeImage(bytes, job.input);
         progress.setStatus(`${job.label} ${img.width}×${img.height}`);
         const sr = await upscaleTiled(model.rt, model, img, {
-          tileSize: chooseTile(model.rt, info.config, img.width, img.height, tileSize),
+          tileSize: tileSize,
           overlap,
           onProgress: (d, t) => progress.setStatus(`${job.label} tile ${d}/${t}`),
         });

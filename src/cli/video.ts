@@ -15,7 +15,7 @@ import { abortError, upscaleTiled } from '../inference/tiling.ts';
 import { Progress, formatDuration } from '../util/progress.ts';
 import { locateFfmpeg, probe } from '../video/ffmpeg.ts';
 import { folderSink, folderSource, videoSink, videoSource, type Frame, type FrameSink, type FrameSource } from '../video/frames.ts';
-import { archOption, backendOption, chooseTile, describeModel, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, intOption } from './common.ts';
 
 const USAGE = `usage: vivid video <in> -o <out> [options]
 
@@ -151,7 +151,7 @@ export async function run(args: string[]): Promise<number> {
       async (f) => ({
         name: f.name,
         image: await upscaleTiled(model.rt, model, f.image, {
-          tileSize: chooseTile(model.rt, info.config, f.image.width, f.image.height, tileSize),
+          tileSize: tileSize,
           overlap,
           signal: ac.signal,
           onProgress: (d, t) => t > 1 && progress.setStatus(`tile ${d}/${t}`),

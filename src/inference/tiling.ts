@@ -27,15 +27,17 @@ export function receptiveRadius(c: GeneratorConfig): number {
 }
 
 /**
- * The largest region (core + 2·overlap) whose biggest activation fits one storage binding:
- * the last upsampler's conv output, [(scale/2·R)², 4·channels] floats. Capped at 256 to keep
- * host memory modest on software adapters.
+ * The core tile size when none is given. The biggest activation of a region R×R' is the last
+ * upsampler's conv output, (scale/2)²·R·R'·4·channels floats, and must fit one storage binding;
+ * regions are also capped at 256² LR pixels to keep host memory modest on software adapters.
+ * An image that fits whole is one tile (no overlap work at all); otherwise square tiles.
  */
-export function autoTileSize(rt: Runtime, c: GeneratorConfig, overlap: number): number {
+export function autoTileSize(rt: Runtime, c: GeneratorConfig, overlap: number, width: number, height: number): number {
   const limit = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
   const perPixel = 4 * c.channels * 4 * (c.scale / 2) ** 2;
-  const region = Math.min(256, Math.floor(Math.sqrt(limit / perPixel)));
-  return Math.max(16, region - 2 * overlap);
+  const maxArea = Math.min(256 * 256, Math.floor(limit / perPixel));
+  if (width * height <= maxArea) return Math.max(width, height);
+  return Math.max(16, Math.floor(Math.sqrt(maxArea)) - 2 * overlap);
 }
 
 export function abortError(signal: AbortSignal): Error {
@@ -46,7 +48,7 @@ export function abortError(signal: AbortSignal): Error {
 export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: RgbImage, opts: TileOptions = {}): Promise<RgbImage> {
   const s = model.config.scale;
   const overlap = opts.overlap ?? receptiveRadius(model.config);
-  const tile = opts.tileSize ?? autoTileSize(rt, model.config, overlap);
+  const tile = opts.tileSize ?? autoTileSize(rt, model.config, overlap, img.width, img.height);
   if (!(tile >= 1) || !(overlap >= 0)) throw new Error(`bad tiling: tile ${tile}, overlap ${overlap}`);
   const { width: W, height: H, channels: ch } = img;
   const out: RgbImage = { width: W * s, height: H * s, channels: ch, data: new Float32Array(W * s * H * s * ch) };

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../../src/index.ts';
 import { createImage, encodePng, readImage, writeImage } from '../../src/io/image.ts';
-import { chooseTile } from '../../src/cli/common.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { saveTinyModel } from '../helpers/tiny-model.ts';
 
@@ -68,11 +67,4 @@ describe('vivid upscale', () => {
     expect(readFileSync(dst)[24]).toBe(16); // IHDR bit depth
   });
 
-  it('chooseTile: the whole image when it fits one tile, automatic otherwise, --tile wins', () => {
-    const rt = { limits: { maxStorageBufferBindingSize: 128 << 20, maxBufferSize: 256 << 20 } };
-    const srresnet = { channels: 64, scale: 4 };
-    expect(chooseTile(rt, srresnet, 160, 90)).toBe(160);
-    expect(chooseTile(rt, srresnet, 720, 576)).toBeUndefined();
-    expect(chooseTile(rt, srresnet, 160, 90, 32)).toBe(32);
-  });
 });

@@ -2,7 +2,8 @@
 // field: a seam would show up as a difference along the tile borders.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { receptiveRadius, upscaleTiled } from '../../src/inference/tiling.ts';
+import { autoTileSize, receptiveRadius, upscaleTiled } from '../../src/inference/tiling.ts';
+import type { Runtime } from '../../src/graph/runtime.ts';
 import { createImage, type RgbImage } from '../../src/io/image.ts';
 import { InferenceGenerator } from '../../src/models/inference.ts';
 import { gpu, seeded } from '../helpers/gpu.ts';
@@ -64,5 +65,19 @@ describe('upscaleTiled', () => {
       }
       expect(colour).toBe(0);
     });
+  });
+});
+
+describe('autoTileSize', () => {
+  const rt = { limits: { maxStorageBufferBindingSize: 128 << 20, maxBufferSize: 256 << 20 } } as Runtime;
+  const srresnet = { scale: 4, blocks: 16, channels: 64, batchNorm: true, prelu: 'channel', blockBias: false, post: 'conv-bn', head: 'shift' } as const;
+  it('takes a whole image that fits as one tile, whatever its aspect', () => {
+    expect(autoTileSize(rt, srresnet, 40, 160, 90)).toBe(160);
+  });
+  it('cuts a larger image into square tiles that fit one storage binding with their overlap', () => {
+    const t = autoTileSize(rt, srresnet, 40, 720, 576);
+    const region = t + 2 * 40;
+    expect(region * region * 4 * 64 * 4 * 4).toBeLessThanOrEqual(128 << 20);
+    expect(t).toBeGreaterThanOrEqual(16);
   });
 });
