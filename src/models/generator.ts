@@ -10,9 +10,10 @@
 // Input: NHWC RGB in [0,1]. Output: NHWC RGB, nominally [0,1].
 
 import * as op from '../autograd/ops.ts';
-import { scope, type Var } from '../autograd/tape.ts';
+import { constant, scope, type Var } from '../autograd/tape.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import { Rng } from '../util/rng.ts';
+import { bicubicSkipKernel } from './bicubic-skip.ts';
 import { BatchNorm2d, Conv2d, PReLU } from './layers.ts';
 import { Module } from './module.ts';
 
@@ -30,6 +31,8 @@ export interface GeneratorConfig {
   post: 'conv-bn' | 'conv-prelu';
   /** Output head: (tanh(y)+1)/2, (y+1)/2, or y itself. */
   head: 'tanh' | 'shift' | 'linear';
+  /** Global skip: add bicubic(x) to the head's output (not in the paper; see bicubic-skip.ts). */
+  skip?: 'none' | 'bicubic';
 }
 
 export const PAPER_SRRESNET: GeneratorConfig = {
@@ -91,6 +94,8 @@ export class Generator extends Module {
   readonly post: { conv: Conv2d; bn: BatchNorm2d | null; prelu: PReLU | null };
   readonly up: Upsample[];
   readonly tail: Conv2d;
+  /** Fixed bicubic upsampler weights when config.skip is 'bicubic' (not a parameter). */
+  readonly skipKernel: Var | null;
 
   constructor(rt: Runtime, readonly config: GeneratorConfig, seed = 0) {
     super(rt);
@@ -111,6 +116,15 @@ export class Generator extends Module {
     };
     this.up = Array.from({ length: Math.log2(c.scale) }, (_, i) => this.child(`up.${i}`, new Upsample(rt, rng, c)));
     this.tail = this.child('tail.conv', new Conv2d(rt, rng, n, 3, 9));
+    if (c.skip === 'bicubic') {
+      const { k, data } = bicubicSkipKernel(c.scale);
+      this.skipKernel = constant(rt.tensor([k, k, 3, 3 * c.scale * c.scale], data));
+    } else this.skipKernel = null;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.skipKernel?.value.dispose();
   }
 
   forward(x: Var): Var {
@@ -139,9 +153,9 @@ export class Generator extends Module {
     const last = h;
     const y = scope(() => {
       const t = this.tail.forward(last);
-      if (this.config.head === 'tanh') return op.affine(op.tanh(t), 0.5, 0.5);
-      if (this.config.head === 'shift') return op.affine(t, 0.5, 0.5);
-      return t;
+      const out = this.config.head === 'tanh' ? op.affine(op.tanh(t), 0.5, 0.5) : this.config.head === 'shift' ? op.affine(t, 0.5, 0.5) : t;
+      if (!this.skipKernel) return out;
+      return op.add(out, op.pixelShuffle(op.conv2d(x, this.skipKernel, null), this.config.scale));
     });
     if (!last.node) last.value.dispose();
     return y;

@@ -7,6 +7,7 @@ import { add, affine } from '../kernels/elementwise.ts';
 import { pixelShuffle } from '../kernels/pixelshuffle.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import type { Tensor } from '../graph/tensor.ts';
+import { bicubicSkipKernel } from './bicubic-skip.ts';
 import type { Generator, GeneratorConfig } from './generator.ts';
 import type { HostTensor } from './pytorch-import.ts';
 
@@ -43,6 +44,7 @@ export class InferenceGenerator {
   private readonly post: Stage;
   private readonly up: Stage[];
   private readonly tail: Stage;
+  private readonly skip: Tensor | null;
 
   constructor(
     readonly rt: Runtime,
@@ -71,6 +73,8 @@ export class InferenceGenerator {
     this.post = c.post === 'conv-bn' ? stage('post.conv', 'post.bn', { kind: 'none' }) : stage('post.conv', null, prelu('post.prelu.alpha'));
     this.up = Array.from({ length: Math.log2(c.scale) }, (_, j) => stage(`up.${j}.conv`, null, prelu(`up.${j}.prelu.alpha`, 4)));
     this.tail = stage('tail.conv', null, c.head === 'tanh' ? { kind: 'tanh' } : { kind: 'none' });
+    const skip = c.skip === 'bicubic' ? bicubicSkipKernel(c.scale) : null;
+    this.skip = skip ? rt.tensor([skip.k, skip.k, 3, 3 * c.scale ** 2], skip.data) : null;
   }
 
   static async fromGenerator(g: Generator): Promise<InferenceGenerator> {
@@ -108,11 +112,20 @@ export class InferenceGenerator {
     }
     const y = this.run(this.tail, h);
     h.dispose();
-    if (this.config.head === 'linear') return y;
     // tanh head: (tanh(y)+1)/2 with tanh fused above; shift head: (y+1)/2.
-    const out = affine(rt, y, 0.5, 0.5);
-    y.dispose();
-    return out;
+    let out = y;
+    if (this.config.head !== 'linear') {
+      out = affine(rt, y, 0.5, 0.5);
+      y.dispose();
+    }
+    if (!this.skip) return out;
+    const phases = conv.conv2d(rt, x, this.skip, null);
+    const up = pixelShuffle(rt, phases, this.config.scale);
+    phases.dispose();
+    const sum = add(rt, out, up);
+    out.dispose();
+    up.dispose();
+    return sum;
   }
 
   dispose(): void {
@@ -121,5 +134,6 @@ export class InferenceGenerator {
       s.b.dispose();
       if (s.epilogue.kind === 'prelu') s.epilogue.alpha.dispose();
     }
+    this.skip?.dispose();
   }
 }

@@ -78,6 +78,7 @@ const GENERATOR_FIELDS: Record<keyof GeneratorConfig, (c: ReturnType<typeof chec
   blockBias: (c) => c.oneOf(true, false),
   post: (c) => c.oneOf('conv-bn', 'conv-prelu'),
   head: (c) => c.oneOf('tanh', 'shift', 'linear'),
+  skip: (c) => (v, f) => v === undefined || c.oneOf('none', 'bicubic')(v, f),
 };
 
 const FIELDS: Record<Exclude<keyof TrainConfig, 'generator'>, (c: ReturnType<typeof checkers>) => Checker> = {

@@ -8,6 +8,11 @@ import { Discriminator } from '../../src/models/discriminator.ts';
 import { Generator, type GeneratorConfig } from '../../src/models/generator.ts';
 import { InferenceGenerator } from '../../src/models/inference.ts';
 import { Vgg19Features } from '../../src/models/vgg19.ts';
+import { bicubicSkipKernel } from '../../src/models/bicubic-skip.ts';
+import { conv2d } from '../../src/kernels/conv2d.ts';
+import { pixelShuffle } from '../../src/kernels/pixelshuffle.ts';
+import { imresize } from '../../src/data/resize.ts';
+import { createImage } from '../../src/io/image.ts';
 import { readTfjsLayersModel } from '../../src/io/weights/tfjs.ts';
 import { TrainingStep } from '../../src/train/step.ts';
 import type { TrainConfig } from '../../src/train/types.ts';
@@ -41,11 +46,18 @@ async function randomiseBatchNorm(rt: Runtime, g: Generator, rng: Rng): Promise<
 }
 
 describe('models', () => {
-  for (const head of ['shift', 'tanh'] as const) {
-    it(`fused inference generator equals the eval-mode taped generator (${head} head, folded BN)`, () =>
+  for (const head of ['shift', 'tanh', 'linear'] as const) {
+    it(`fused inference generator equals the eval-mode taped generator (${head} head, folded BN${head === 'linear' ? ', bicubic skip' : ''})`, () =>
       seeded('fused-vs-taped', async (rng) => {
         const rt = await gpu();
-        const config = { ...TINY, head, prelu: head === 'tanh' ? ('shared' as const) : ('channel' as const), post: head === 'tanh' ? ('conv-prelu' as const) : ('conv-bn' as const), blockBias: head === 'tanh' };
+        const config: GeneratorConfig = {
+          ...TINY,
+          head,
+          prelu: head === 'tanh' ? 'shared' : 'channel',
+          post: head === 'tanh' ? 'conv-prelu' : 'conv-bn',
+          blockBias: head === 'tanh',
+          skip: head === 'linear' ? 'bicubic' : 'none',
+        };
         const g = new Generator(rt, config, rng.nextU32());
         await randomiseBatchNorm(rt, g, rng);
         g.eval();
@@ -59,6 +71,26 @@ describe('models', () => {
         g.dispose();
       }));
   }
+
+  it('the bicubic skip (5×5 conv + pixel shuffle) is MATLAB bicubic ×4 away from the border', () =>
+    seeded('bicubic-skip', async (rng) => {
+      const rt = await gpu();
+      const w = 11, h = 9;
+      const img = createImage(w, h);
+      img.data.set(rng.fill(w * h * 3, (r) => r.next()));
+      const { k, data } = bicubicSkipKernel(4);
+      const kernel = rt.tensor([k, k, 3, 48], data);
+      const x = rt.tensor([1, h, w, 3], img.data);
+      const up = await pixelShuffle(rt, conv2d(rt, x, kernel, null), 4).read();
+      const ref = imresize(img, 4);
+      const got: number[] = [], want: number[] = [];
+      // MATLAB replicates edge pixels where the conv sees zeros: compare 2 LR pixels in.
+      for (let y = 8; y < 4 * h - 8; y++) for (let xx = 8; xx < 4 * w - 8; xx++) for (let c = 0; c < 3; c++) {
+        got.push(up[(y * 4 * w + xx) * 3 + c]!);
+        want.push(ref.data[(y * 4 * w + xx) * 3 + c]!);
+      }
+      expectClose(got, want, 'bicubic skip vs imresize', 1e-5);
+    }));
 
   it('VGG19 gives a clear error for a layer without weights', () => {
     const weights = readTfjsLayersModel(sharedPath('weights/vgg19-keras-tfjs'));
