@@ -54,3 +54,13 @@ export function describeModel(info: { config: { scale: number; blocks: number; c
   const c = info.config;
   return `×${c.scale}, ${c.blocks} blocks, ${c.channels} channels (${info.arch}) from ${info.source}`;
 }
+
+/** The options every model-running command takes (spread into its parseArgs table). */
+export const MODEL_OPTIONS = {
+  model: { type: 'string' },
+  arch: { type: 'string' },
+  tile: { type: 'string' },
+  backend: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} as const;

@@ -13,7 +13,7 @@ import { upscaleTiled } from '../inference/tiling.ts';
 import { readImage, writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
 
 const USAGE = `usage: vivid demo [--model M] [--input img] [-o dir]
 
@@ -28,14 +28,9 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      model: { type: 'string' },
-      arch: { type: 'string' },
+      ...MODEL_OPTIONS,
       input: { type: 'string' },
       output: { type: 'string', short: 'o', default: 'demo-output' },
-      tile: { type: 'string' },
-      backend: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import type { PairMetrics } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
 import { findPairs } from '../eval/dataset.ts';
-import { archOption, backendOption, describeModel, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
 
 const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
 
@@ -51,15 +51,10 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      model: { type: 'string' },
-      arch: { type: 'string' },
+      ...MODEL_OPTIONS,
       data: { type: 'string' },
       scale: { type: 'string' },
-      tile: { type: 'string' },
       json: { type: 'string' },
-      backend: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

@@ -12,7 +12,7 @@ import { getModel, defaultModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
 import { decodeImage, writeImage } from '../io/image.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, IMAGE_EXT, imagesUnder, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, IMAGE_EXT, imagesUnder, intOption, MODEL_OPTIONS } from './common.ts';
 
 const USAGE = `usage: vivid upscale <files|dirs...> -o <file|dir> [options]
 
@@ -47,16 +47,11 @@ export async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
+      ...MODEL_OPTIONS,
       output: { type: 'string', short: 'o' },
-      model: { type: 'string' },
-      arch: { type: 'string' },
-      tile: { type: 'string' },
       overlap: { type: 'string' },
       format: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
-      backend: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

@@ -15,7 +15,7 @@ import { abortError, upscaleTiled } from '../inference/tiling.ts';
 import { Progress, formatDuration } from '../util/progress.ts';
 import { locateFfmpeg, probe } from '../video/ffmpeg.ts';
 import { folderSink, folderSource, videoSink, videoSource, type Frame, type FrameSink, type FrameSource } from '../video/frames.ts';
-import { archOption, backendOption, describeModel, intOption } from './common.ts';
+import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
 
 const USAGE = `usage: vivid video <in> -o <out> [options]
 
@@ -70,20 +70,15 @@ export async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
+      ...MODEL_OPTIONS,
       output: { type: 'string', short: 'o' },
-      model: { type: 'string' },
-      arch: { type: 'string' },
       codec: { type: 'string' },
       crf: { type: 'string' },
       frames: { type: 'string' },
       fps: { type: 'string' },
-      tile: { type: 'string' },
       overlap: { type: 'string' },
       ffmpeg: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
-      backend: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
