@@ -1,0 +1,213 @@
+// viVID side of `npm run bench` (bench/run.ts starts it, one process per backend and case):
+//   tsx bench/vivid.ts --prepare --dir D [--seed 1]
+//        seeded paper SRResNet (random BN statistics, gamma/beta, PReLU slopes) → D/weights-vivid.safetensors
+//        and the same weights in tfjs names → D/weights-tfjs.safetensors
+//   tsx bench/vivid.ts --backend opengl|vulkan --case ID --dir D [--runs-min 2 --runs-max 5 --budget-s 30]
+//        [--warmup 1] [--profile] [--agree-only]
+//        reads D/in-ID.safetensors, writes its output to D/out-vivid-<backend>-ID.safetensors (the
+//        first call: agreement, and the pipeline compiles), times the case, prints one JSON line.
+// --profile: after timing, records the dispatches of one call and replays them one at a time with
+// rt.sync() after each, summing time per kernel (a bench-side wrapper around rt.run).
+
+import { join } from 'node:path';
+import * as op from '../src/autograd/ops.ts';
+import { backward, clearTape, constant } from '../src/autograd/tape.ts';
+import type { Backend } from '../src/graph/device.ts';
+import { Runtime, type Dispatch } from '../src/graph/runtime.ts';
+import { Tensor } from '../src/graph/tensor.ts';
+import type { KernelSpec } from '../src/graph/kernel.ts';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d.ts';
+import { Generator, PAPER_SRRESNET } from '../src/models/generator.ts';
+import { InferenceGenerator } from '../src/models/inference.ts';
+import { TrainingStep } from '../src/train/step.ts';
+import type { TrainConfig } from '../src/train/types.ts';
+import { Rng } from '../src/util/rng.ts';
+import { GAN_VGG_LAYER, caseById, convNames, need, parseFlags, readF32File, timeCalls, toTfjsNames, writeF32File, type HostMap, type ProfileEntry, type WorkerResult } from './common.ts';
+
+const args = parseFlags(process.argv.slice(2));
+const dir = args.get('dir');
+if (!dir) throw new Error('--dir is required');
+
+export const VGG_DIR = process.env.VIVID_SHARED ? join(process.env.VIVID_SHARED, 'weights/vgg19-keras-tfjs') : new URL('../../shared/weights/vgg19-keras-tfjs', import.meta.url).pathname;
+
+if (args.has('prepare')) await prepare();
+else await main();
+
+async function prepare(): Promise<void> {
+  const rt = await Runtime.create((args.get('backend') ?? 'opengl') as Backend);
+  const seed = Number(args.get('seed') ?? 1);
+  const g = new Generator(rt, PAPER_SRRESNET, seed);
+  const w = await g.snapshot();
+  // Non-trivial BN (eval statistics and affine) and PReLU slopes, so a mapping mistake shows.
+  const rng = new Rng(seed + 100);
+  for (const [name, t] of w) {
+    const f = (lo: number, hi: number) => rng.fill(t.data.length, (r) => r.uniform(lo, hi));
+    if (name.endsWith('.running_mean') || name.endsWith('.beta')) t.data = rng.fill(t.data.length, (r) => 0.1 * r.normal());
+    else if (name.endsWith('.running_var')) t.data = f(0.5, 1.5);
+    else if (name.endsWith('.gamma')) t.data = f(0.8, 1.2);
+    else if (name.endsWith('.alpha')) t.data = f(0.1, 0.3);
+  }
+  writeF32File(join(dir!, 'weights-vivid.safetensors'), w, { seed: String(seed) });
+  writeF32File(join(dir!, 'weights-tfjs.safetensors'), toTfjsNames(w), { seed: String(seed), from: 'bench/vivid.ts tfjsName()' });
+  g.dispose();
+  rt.destroy();
+  console.log(JSON.stringify({ prepared: dir, tensors: w.size }));
+}
+
+function trainConfig(stage: 'mse' | 'gan', n: number): TrainConfig {
+  return {
+    stage, generator: PAPER_SRRESNET, data: [], validateEvery: 0, batchSize: n, patchSize: 96, patchesPerImage: 1, blurSigma: 0,
+    steps: 1, lr: 1e-4, decayEvery: 0, decayFactor: 1, beta1: 0.9, beta2: 0.999, seed: 1,
+    vggLayers: [GAN_VGG_LAYER], vggScale: 1 / 12.75, adversarialWeight: 1e-3, pixelWeight: 0,
+    checkpointEvery: 0, keepCheckpoints: 0, out: '',
+  };
+}
+
+interface Recorded {
+  spec: KernelSpec;
+  d: Dispatch;
+}
+
+function kernelLabel(s: KernelSpec): string {
+  const k = s.constants ?? {};
+  let label = `${s.shader}.${s.entry}`;
+  if (s.shader === 'conv2d' && (s.entry === 'conv_fwd4' || s.entry === 'conv_fwd_any')) {
+    label += k.KH === 1 && k.KW === 1 ? ' (1×1: Winograd GEMM)' : ` (direct ${k.KH ?? '?'}×${k.KW ?? '?'})`;
+  }
+  return label;
+}
+
+/** Record the dispatches of one call of `fn`, then replay each alone (sync after each). */
+async function profile(rt: Runtime, fn: () => Promise<void>): Promise<{ entries: ProfileEntry[]; note: string }> {
+  const recorded: Recorded[] = [];
+  const orig = rt.run.bind(rt);
+  rt.run = (spec: KernelSpec, d: Dispatch): void => {
+    const bind: Record<string, GPUBuffer> = {};
+    for (const [k, v] of Object.entries(d.bind)) bind[k] = v instanceof Tensor ? v.buffer : v;
+    recorded.push({ spec, d: { bind, uniforms: d.uniforms ? { ...d.uniforms } : undefined, workgroups: [...d.workgroups] as [number, number?, number?] } });
+    orig(spec, d);
+  };
+  try {
+    await fn();
+    await rt.sync();
+  } finally {
+    rt.run = orig;
+  }
+  // Cost of a sync with nothing to do (subtracted from each replayed dispatch).
+  let syncMs = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await rt.sync();
+    syncMs = Math.min(syncMs, performance.now() - t0);
+  }
+  const byKernel = new Map<string, ProfileEntry>();
+  let total = 0;
+  for (const r of recorded) {
+    const t0 = performance.now();
+    orig(r.spec, r.d);
+    await rt.sync();
+    const ms = Math.max(0, performance.now() - t0 - syncMs);
+    total += ms;
+    const label = kernelLabel(r.spec);
+    const e = byKernel.get(label) ?? { kernel: label, dispatches: 0, ms: 0 };
+    e.dispatches++;
+    e.ms += ms;
+    byKernel.set(label, e);
+  }
+  const entries = [...byKernel.values()].sort((a, b) => b.ms - a.ms);
+  return { entries, note: `${recorded.length} dispatches replayed one by one, ${total.toFixed(0)} ms in all (an empty sync, ${syncMs.toFixed(2)} ms, subtracted from each)` };
+}
+
+async function main(): Promise<void> {
+  const backend = args.get('backend') as 'opengl' | 'vulkan';
+  const c = caseById(args.get('case') ?? '');
+  const rt = await Runtime.create(backend);
+  const info = rt.gpu.info;
+  const res: WorkerResult = { backend: `vivid-${backend}`, case: c.id, adapter: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' | ') };
+  const inputs = readF32File(join(dir!, `in-${c.id}.safetensors`));
+  const out: HostMap = new Map();
+  const outPath = join(dir!, `out-vivid-${backend}-${c.id}.safetensors`);
+  const upload = (name: string) => {
+    const t = need(inputs, name);
+    return rt.tensor(t.shape, t.data);
+  };
+  let call: () => Promise<void>;
+  const t0 = performance.now();
+
+  if (c.kind === 'conv-fwd' || c.kind === 'conv-bwd-input' || c.kind === 'conv-bwd-filter') {
+    const [a, b, o] = convNames(c.kind);
+    const ta = upload(a), tb = upload(b);
+    const compute = (): Tensor =>
+      c.kind === 'conv-fwd' ? conv2d(rt, ta, tb, null) : c.kind === 'conv-bwd-input' ? conv2dBackwardInput(rt, ta, tb, c.shape) : conv2dBackwardWeights(rt, ta, tb, [3, 3, 64, 64]);
+    res.impl = c.kind === 'conv-bwd-filter' ? 'direct (conv_bwd_w4 + sum_chunks)' : 'Winograd F(2×2,3×3)';
+    const y = compute();
+    out.set(o, { shape: [...y.shape], data: await y.read() });
+    y.dispose();
+    call = async () => {
+      compute().dispose();
+      await rt.sync();
+    };
+  } else if (c.kind === 'gen') {
+    const model = new InferenceGenerator(rt, PAPER_SRRESNET, readF32File(join(dir!, 'weights-vivid.safetensors')));
+    const x = upload('input');
+    res.impl = 'InferenceGenerator (BN folded, fused epilogues)';
+    const y = model.forward(x);
+    out.set('output', { shape: [...y.shape], data: await y.read() });
+    y.dispose();
+    call = async () => {
+      model.forward(x).dispose();
+      await rt.sync();
+    };
+  } else {
+    const n = c.shape[0];
+    const step = await TrainingStep.create(rt, trainConfig(c.kind === 'train' ? 'mse' : 'gan', n), { vggDir: VGG_DIR });
+    step.g.load(readF32File(join(dir!, 'weights-vivid.safetensors')), 'bench weights');
+    const batch = { n, lr: need(inputs, 'lr').data, hr: need(inputs, 'hr').data };
+    if (c.kind === 'train') {
+      // Agreement: loss and every parameter gradient of the first step (what TrainingStep.run
+      // computes before its Adam update), then the gradients are dropped.
+      step.g.train();
+      const x = constant(rt.tensor(need(inputs, 'lr').shape, batch.lr));
+      const hr = constant(rt.tensor(need(inputs, 'hr').shape, batch.hr));
+      const loss = op.mse(step.g.forward(x), hr);
+      out.set('loss', { shape: [1], data: await loss.value.read() });
+      backward(loss);
+      for (const [name, p] of step.g.namedParameters()) if (p.grad) out.set(`grad.${name}`, { shape: [...p.shape], data: await p.grad.read() });
+      clearTape();
+      step.optG.zeroGrad();
+      x.value.dispose();
+      hr.value.dispose();
+      res.impl = 'TrainingStep stage mse (autograd tape, Adam)';
+    } else {
+      const r = await step.run(batch, 1e-4);
+      res.extra = { losses: r };
+      res.impl = `TrainingStep stage gan (D + VGG19 ${GAN_VGG_LAYER})`;
+    }
+    call = async () => {
+      const r = await step.run(batch, 1e-4);
+      if (!r.finite) throw new Error(`${c.id}: non-finite step ${JSON.stringify(r)}`);
+    };
+  }
+  await rt.sync();
+  res.firstMs = performance.now() - t0;
+  writeF32File(outPath, out, { backend: res.backend, case: c.id });
+
+  if (!args.has('agree-only')) {
+    // 'auto': one warm-up call when the first call was cheap; slow cases rely on the first call.
+    const warmup = args.has('warmup') && args.get('warmup') !== 'auto' ? Number(args.get('warmup')) : res.firstMs! < 10000 ? 1 : 0;
+    res.timing = await timeCalls(call, {
+      warmup,
+      minRuns: Number(args.get('runs-min') ?? 2),
+      maxRuns: Number(args.get('runs-max') ?? 5),
+      budgetMs: Number(args.get('budget-s') ?? 30) * 1000,
+      knownMs: res.firstMs,
+    });
+    if (args.has('profile')) {
+      const p = await profile(rt, call);
+      res.profile = p.entries;
+      res.profileNote = p.note;
+    }
+  }
+  console.log(JSON.stringify(res));
+  rt.destroy();
+}
