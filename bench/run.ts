@@ -55,6 +55,11 @@ function availability(b: BackendId, c: CaseDef): 'yes' | 'heavy' | 'no' {
   return heavy[b]?.includes(c.id) ? 'heavy' : 'yes';
 }
 
+/** Cores a backend can use: tfjs-wasm (no threads in Node) and tfjs-cpu run on one. */
+function threadsOf(b: BackendId): number {
+  return b === 'tfjs-wasm' || b === 'tfjs-cpu' ? 1 : cores;
+}
+
 interface CaseResult {
   backend: BackendId;
   case: string;
@@ -66,7 +71,8 @@ interface CaseResult {
   firstMs?: number;
   timing?: Timing;
   gflops?: number;
-  /** FLOPs · cores / CPU-seconds: GFLOP/s if this process had every core to itself. */
+  /** FLOPs · usable cores / CPU-seconds: GFLOP/s if this process had the cores it can use
+   *  (all of them; one for tfjs-wasm and tfjs-cpu) to itself. */
   gflopsIdle?: number;
   load1Before: number;
   load1After: number;
@@ -272,7 +278,7 @@ async function main(): Promise<void> {
           if (w.adapter) res.adapters[b] = w.adapter;
           if (w.timing) {
             row.gflops = c.flops / (w.timing.medianMs * 1e6);
-            row.gflopsIdle = (c.flops * cores) / (w.timing.cpuMs * 1e6);
+            row.gflopsIdle = (c.flops * threadsOf(b)) / (w.timing.cpuMs * 1e6);
           }
           if (b === refBackend && row.status === 'ok') refOk.add(c.id);
           else if (c.kind !== 'gan' && refOk.has(c.id)) {
@@ -396,6 +402,11 @@ function targets(res: Results): Target[] {
 
 function renderDoc(res: Results): string {
   const L: string[] = [];
+  // Recomputed here so older results files get the same definition.
+  for (const r of res.results) {
+    const c = res.cases.find((k) => k.id === r.case);
+    if (r.timing && c) r.gflopsIdle = (c.flops * (r.backend === 'tfjs-wasm' || r.backend === 'tfjs-cpu' ? 1 : res.machine.cores)) / (r.timing.cpuMs * 1e6);
+  }
   const backendsIn = BACKENDS.filter((b) => res.results.some((r) => r.backend === b));
   const loads = res.results.map((r) => r.load1Before);
   L.push('# Benchmarks', '');
@@ -404,12 +415,12 @@ function renderDoc(res: Results): string {
   L.push('## Machine', '');
   L.push(`- CPU: ${res.machine.cpu}, ${res.machine.cores} cores (no GPU: WebGPU runs on Mesa's software drivers).`);
   L.push(`- Load average (1, 5, 15 min) at start: ${fmtLoad(res.machine.loadStart)}; at end: ${fmtLoad(res.machine.loadEnd)}; 1-min load before each case: ${f(Math.min(...loads))}–${f(Math.max(...loads))}. Busiest processes at start: ${res.machine.otherProcesses || 'n/a'}.`);
-  L.push('  Wall-clock times are therefore noisy; every row also gives process CPU time (all threads: llvmpipe/lavapipe run the kernels on the benchmark process\'s own threads) and the GFLOP/s that CPU time would give on all cores of an idle machine ("GFLOP/s idle" = FLOPs · cores / CPU-seconds).');
+  L.push(`  Wall-clock times are therefore noisy; every row also gives process CPU time (all threads: llvmpipe/lavapipe run the kernels on the benchmark process's own threads) and the GFLOP/s that CPU time would give on an idle machine ("GFLOP/s idle" = FLOPs · usable cores / CPU-seconds, where usable cores = ${res.machine.cores} for the GPU backends, whose driver threads use every core, and 1 for tfjs-wasm and tfjs-cpu, which run on one thread).`);
   L.push('- Adapters (as each backend reports them):');
   for (const b of backendsIn) if (res.adapters[b]) L.push(`  - ${LABEL[b]}: ${res.adapters[b]}`);
   L.push('');
   L.push('## Method', '');
-  L.push('- Backends: viVID on Dawn OpenGL ES (compatibility level, llvmpipe) and Dawn Vulkan (lavapipe); TensorFlow.js 4.22 tfjs-backend-webgpu on the same two Dawn adapters; tfjs-backend-wasm (SIMD, one thread: tfjs turns wasm threads off in Node); tfjs-backend-cpu (plain JS) on small cases only. One child process per (backend, case).');
+  L.push('- Backends: viVID on the Dawn OpenGL backend (compatibility feature level, llvmpipe) and Dawn Vulkan (lavapipe); TensorFlow.js 4.22 tfjs-backend-webgpu on the same two Dawn adapters; tfjs-backend-wasm (SIMD, one thread: tfjs turns wasm threads off in Node); tfjs-backend-cpu (plain JS) on small cases only. One child process per (backend, case).');
   L.push('- Same inputs everywhere: seeded inputs and one set of generator weights (viVID\'s paper SRResNet — 16 blocks, 64 channels, ×4 — with random BN statistics, BN affine and PReLU slopes) written once, in viVID\'s names for viVID and mapped to bench/tfjs/srresnet.ts names for tfjs (`tfjsName()` in bench/common.ts: `post.*` → `trunk.*`, `running_mean/var` → `mean/var`; both sides use HWIO and PyTorch pixel-shuffle order).');
   L.push(`- **Agreement before timing**: each child's first call writes its output (conv result; generator image; for the training step the loss and every parameter gradient of the first step), compared with viVID on GL: relative L2 ≤ ${TOLERANCE} or the run fails.`);
   L.push('- Timing: the first call (agreement; shader compilation on GPU backends) is not timed; then one warm-up call when the first took < 10 s; then as many timed calls as fit a per-case budget, at least 2 and at most 5 (3 for --quick). Each call ends when its work has finished (viVID: `rt.sync()`; tfjs: reading one element of the result, which waits for the queue). Median and p90 over the timed calls; CPU time = process user+system time over the timed calls, per call.');
@@ -515,7 +526,10 @@ function bounds(res: Results): string[] {
       `- **${r.case}**: convolutions take ${f(conv, 0)}% of the replayed time (Winograd GEMMs ${f(wino, 0)}%, Winograd transforms ${f(trans, 0)}%${bwdW > 0.5 ? `, weight gradients ${f(bwdW, 0)}%` : ''}); the largest single kernel is ${r.profile![0]!.kernel} (${f((100 * r.profile![0]!.ms) / total, 0)}%). Everything else (batch norm, PReLU, adds, pixel shuffle, loss, Adam) is ${f(100 - conv, 0)}%.`,
     );
   }
-  const perCpuS = (r: CaseResult | undefined) => (r?.gflopsIdle !== undefined ? r.gflopsIdle / res.machine.cores : undefined);
+  const perCpuS = (r: CaseResult | undefined) => {
+    const c = res.cases.find((k) => k.id === r?.case);
+    return r?.timing && c ? c.flops / (r.timing.cpuMs * 1e6) : undefined;
+  };
   const ratiosWeb = res.cases.map((c) => speedup(res, 'vivid-opengl', 'tfjs-webgpu-opengl', c.id)).filter((s): s is { wall: number; cpu: number } => s !== null);
   if (ratiosWeb.length) {
     out.push(
