@@ -14,12 +14,21 @@ override WG: u32 = 64;
 override ACT: u32 = 0;        // 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
 override HAS_BIAS: u32 = 0;
 
-// ---- weights: w [3, 3, cin, cout] → U [16, cin, cout] ---------------------------------------
-struct WtParams { cin: u32, cout: u32, total: u32 }   // total = cin · cout
+// ---- weights: w [3, 3, cin, cout] → U [16, cin, cout], or (blocked = 1) U in uniform windows:
+// block (ξ, co block b, ci chunk k) = 1024 vec4 = [64 ci][64 co] of U[ξ] (see wino_gemm).
+struct WtParams { cin: u32, cout: u32, total: u32, blocked: u32, co_blocks: u32, ci_chunks: u32 }   // total = cin · cout
 
 @group(0) @binding(0) var<uniform> wp: WtParams;
 @group(0) @binding(1) var<storage, read> wsrc: array<f32>;
 @group(0) @binding(2) var<storage, read_write> u: array<f32>;
+
+fn u_index(xi: u32, i: u32) -> u32 {
+  if (wp.blocked == 0u) { return xi * wp.total + i; }
+  let ci = i / wp.cout;
+  let co = i % wp.cout;
+  let blk = (xi * wp.co_blocks + co / GB) * wp.ci_chunks + ci / GB;
+  return blk * (GB * GB) + (ci % GB) * GB + co % GB;
+}
 
 @compute @workgroup_size(WG)
 fn wino_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -38,10 +47,66 @@ fn wino_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
   for (var r = 0u; r < 4u; r++) {
     let a = t[3u * r]; let b = t[3u * r + 1u]; let d = t[3u * r + 2u];
-    u[(4u * r) * wp.total + i] = a;
-    u[(4u * r + 1u) * wp.total + i] = 0.5 * (a + b + d);
-    u[(4u * r + 2u) * wp.total + i] = 0.5 * (a - b + d);
-    u[(4u * r + 3u) * wp.total + i] = d;
+    u[u_index(4u * r, i)] = a;
+    u[u_index(4u * r + 1u, i)] = 0.5 * (a + b + d);
+    u[u_index(4u * r + 2u, i)] = 0.5 * (a - b + d);
+    u[u_index(4u * r + 3u, i)] = d;
+  }
+}
+
+// ---- the 16 GEMMs with U in a uniform window -----------------------------------------------
+//   M[ξ][t, co] (+)= Σ_{ci in chunk} V[ξ][t, ci] · U[ξ][ci, co]
+// One dispatch per (ξ, co block of GB channels, ci chunk of GB channels): the U block is bound
+// as a 16 KiB uniform window (Dawn's GL backend allows 16 KiB). Each lane owns GT tiles × GC·4
+// output channels; workgroup_id.y picks the GC group inside the block. U loads are at
+// workgroup-uniform addresses from a uniform buffer (llvmpipe: one scalar load + broadcast),
+// so only the GT loads of V per input channel are per-lane storage loads: GT loads per
+// GT·GC·4 multiply-adds instead of GT + GC·4 (the storage-buffer GEMM, conv_fwd4).
+const GB: u32 = 64;           // block edge (ci and co) of a uniform window: 64·64·4 B = 16 KiB
+const GT: u32 = 8;            // tiles per lane
+const GC: u32 = 4;            // vec4 output-channel groups per lane
+
+struct GemmParams {
+  tiles: u32,
+  cin: u32,
+  cout4: u32,
+  kc: u32,         // input channels in this chunk (≤ GB)
+  k0: u32,         // first input channel of the chunk
+  c40: u32,        // first vec4 output group of the co block
+  xi: u32,         // ξ
+  accum: u32,      // 1: add to M (ci chunks after the first)
+  threads: u32,    // ceil(tiles / GT)
+}
+
+@group(0) @binding(30) var<uniform> gp: GemmParams;
+@group(0) @binding(31) var<uniform> ub: array<vec4<f32>, 1024>;     // [GB ci][GB/4 vec4 co]
+@group(0) @binding(32) var<storage, read> va: array<f32>;           // V [16, tiles, cin]
+@group(0) @binding(33) var<storage, read_write> mo: array<vec4<f32>>; // M [16, tiles, cout4]
+
+@compute @workgroup_size(WG)
+fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(workgroup_id) wid: vec3<u32>) {
+  let t = gid.x + gid.z * nwg.x * WG;
+  if (t >= gp.threads) { return; }
+  let r0 = t * GT;
+  let cg = wid.y * GC;                       // vec4 group inside the block: uniform
+  var off: array<u32, GT>;
+  for (var j = 0u; j < GT; j++) { off[j] = (gp.xi * gp.tiles + min(r0 + j, gp.tiles - 1u)) * gp.cin + gp.k0; }
+  var acc: array<vec4<f32>, GT * GC>;
+  for (var ci = 0u; ci < gp.kc; ci++) {
+    var wv: array<vec4<f32>, GC>;
+    for (var v = 0u; v < GC; v++) { wv[v] = ub[ci * (GB / 4u) + cg + v]; }
+    for (var j = 0u; j < GT; j++) {
+      let xv = vec4<f32>(va[off[j] + ci]);
+      for (var v = 0u; v < GC; v++) { acc[j * GC + v] = fma(xv, wv[v], acc[j * GC + v]); }
+    }
+  }
+  for (var j = 0u; j < GT; j++) {
+    if (r0 + j >= gp.tiles) { break; }
+    let o = (gp.xi * gp.tiles + r0 + j) * gp.cout4 + gp.c40 + cg;
+    for (var v = 0u; v < GC; v++) {
+      if (gp.accum != 0u) { mo[o + v] += acc[j * GC + v]; } else { mo[o + v] = acc[j * GC + v]; }
+    }
   }
 }
 
@@ -167,5 +232,148 @@ fn wino_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let base = (n * op.ho + oy) * op.wo + 2u * tx;
     y4[base * op.cout4 + c] = act4(y0 + bv, 4u * c);
     if (2u * tx + 1u < op.wo) { y4[(base + 1u) * op.cout4 + c] = act4(y1 + bv, 4u * c); }
+  }
+}
+
+// ---- weight gradient: Winograd F(3×3, 2×2) ---------------------------------------------------
+//   dw[kh,kw,ci,co] = Σ_tiles Σ_{i,j<2} d[kh+i, kw+j, ci] · g[i, j, co]
+// for every 2×2 tile g of dy (zero past ho/wo) and the 4×4 input patch d at (2ty − pad, 2tx − pad)
+// — the same patches wino_input transforms. Per (ci, co):  dw = Âᵀ [Σ_tiles V ⊙ Gd] Â  with
+//   V = Bᵀ d B (wino_input), Gd = G g Gᵀ (wino_dy, G = [1 0; ½ ½; ½ −½; 0 1]) and
+//   Âᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 −1] (F(3,2)'s Aᵀ with the last column negated, because
+//   wino_input's Bᵀ is F(3,2)'s with the last row negated).
+// The 16 GEMMs P[ξ][ci, co] = Σ_t V[ξ][t, ci] · Gd[ξ][t, co] reduce over tiles: chunks of tiles
+// write partial sums (wino_bwd_w_gemm), wino_dw_out adds them and applies Â.
+
+struct DyParams {
+  ho: u32,
+  wo: u32,
+  cout4: u32,
+  n0: u32,
+  th: u32,
+  tw: u32,
+  tiles: u32,
+  total: u32,      // tiles · cout4
+}
+
+@group(0) @binding(40) var<uniform> dp: DyParams;
+@group(0) @binding(41) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(42) var<storage, read_write> gd4: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn wino_dy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;     // (tile, co4), co4 fastest
+  if (i >= dp.total) { return; }
+  let c = i % dp.cout4;
+  let tile = i / dp.cout4;
+  let tx = tile % dp.tw;
+  let r = tile / dp.tw;
+  let ty = r % dp.th;
+  let n = dp.n0 + r / dp.th;
+  var g: array<vec4<f32>, 4>;              // g[2a + b] = dy[2ty + a, 2tx + b]
+  for (var a = 0u; a < 2u; a++) {
+    for (var b = 0u; b < 2u; b++) {
+      let oy = 2u * ty + a;
+      let ox = 2u * tx + b;
+      let ok = oy < dp.ho && ox < dp.wo;
+      let o = select(0u, ((n * dp.ho + oy) * dp.wo + ox) * dp.cout4 + c, ok);
+      g[2u * a + b] = select(vec4<f32>(), dy4[o], ok);
+    }
+  }
+  // t = G g (4×2), then Gd = t Gᵀ (4×4).
+  var t: array<vec4<f32>, 8>;
+  for (var b = 0u; b < 2u; b++) {
+    t[b] = g[b];
+    t[2u + b] = 0.5 * (g[b] + g[2u + b]);
+    t[4u + b] = 0.5 * (g[b] - g[2u + b]);
+    t[6u + b] = g[2u + b];
+  }
+  let stride = dp.tiles * dp.cout4;
+  let o = tile * dp.cout4 + c;
+  for (var a = 0u; a < 4u; a++) {
+    let p0 = t[2u * a]; let p1 = t[2u * a + 1u];
+    gd4[(4u * a) * stride + o] = p0;
+    gd4[(4u * a + 1u) * stride + o] = 0.5 * (p0 + p1);
+    gd4[(4u * a + 2u) * stride + o] = 0.5 * (p0 - p1);
+    gd4[(4u * a + 3u) * stride + o] = p1;
+  }
+}
+
+// Partial GEMMs: workgroup x = (ξ, tile chunk); lanes (wid.y · WG + lid) over (ci block of WI,
+// co group of WC vec4s). Per tile: WI loads of V and WC vec4 loads of Gd for WI·WC·4 multiply-adds.
+const WI: u32 = 8;            // input channels per lane
+const WC: u32 = 4;            // vec4 output-channel groups per lane
+
+struct BwParams {
+  tiles: u32,
+  cin: u32,
+  cout4: u32,
+  chunk: u32,      // tiles per chunk
+  chunks: u32,     // chunks in this image chunk
+  part0: u32,      // index of this image chunk's first partial sum
+  co_groups: u32,  // cout4 / WC
+  lanes: u32,      // cin / WI · co_groups
+}
+
+@group(0) @binding(50) var<uniform> bp: BwParams;
+@group(0) @binding(51) var<storage, read> vb: array<f32>;            // V [16, tiles, cin]
+@group(0) @binding(52) var<storage, read> gb4: array<vec4<f32>>;     // Gd [16, tiles, cout4]
+@group(0) @binding(53) var<storage, read_write> pb4: array<vec4<f32>>; // [part, 16, cin, cout4]
+
+@compute @workgroup_size(WG)
+fn wino_bwd_w_gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let lane = wid.y * WG + lid;
+  if (lane >= bp.lanes) { return; }
+  let cg = (lane % bp.co_groups) * WC;
+  let ci0 = (lane / bp.co_groups) * WI;
+  let xi = wid.x / bp.chunks;
+  let c = wid.x % bp.chunks;
+  let t0 = c * bp.chunk;
+  let t1 = min(t0 + bp.chunk, bp.tiles);
+  var acc: array<vec4<f32>, WI * WC>;
+  for (var t = t0; t < t1; t++) {
+    let vo = (xi * bp.tiles + t) * bp.cin + ci0;
+    let go = (xi * bp.tiles + t) * bp.cout4 + cg;
+    var g: array<vec4<f32>, WC>;
+    for (var v = 0u; v < WC; v++) { g[v] = gb4[go + v]; }
+    for (var i = 0u; i < WI; i++) {
+      let xv = vec4<f32>(vb[vo + i]);
+      for (var v = 0u; v < WC; v++) { acc[i * WC + v] = fma(xv, g[v], acc[i * WC + v]); }
+    }
+  }
+  let base = ((bp.part0 + c) * 16u + xi) * bp.cin;
+  for (var i = 0u; i < WI; i++) {
+    for (var v = 0u; v < WC; v++) { pb4[(base + ci0 + i) * bp.cout4 + cg + v] = acc[i * WC + v]; }
+  }
+}
+
+struct DwParams {
+  size: u32,       // cin · cout
+  parts: u32,
+}
+
+@group(0) @binding(60) var<uniform> op2: DwParams;
+@group(0) @binding(61) var<storage, read> pw: array<f32>;            // [parts, 16, cin · cout]
+@group(0) @binding(62) var<storage, read_write> dw: array<f32>;      // [3, 3, cin, cout]
+
+@compute @workgroup_size(WG)
+fn wino_dw_out(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;     // (ci, co)
+  if (i >= op2.size) { return; }
+  var m: array<f32, 16>;
+  for (var c = 0u; c < op2.parts; c++) {
+    for (var k = 0u; k < 16u; k++) { m[k] += pw[(c * 16u + k) * op2.size + i]; }
+  }
+  // s = Âᵀ m (3×4), then dw = s Â (3×3).
+  var s: array<f32, 12>;
+  for (var b = 0u; b < 4u; b++) {
+    s[b] = m[b] + m[4u + b] + m[8u + b];
+    s[4u + b] = m[4u + b] - m[8u + b];
+    s[8u + b] = m[4u + b] + m[8u + b] - m[12u + b];
+  }
+  for (var a = 0u; a < 3u; a++) {
+    dw[(3u * a) * op2.size + i] = s[4u * a] + s[4u * a + 1u] + s[4u * a + 2u];
+    dw[(3u * a + 1u) * op2.size + i] = s[4u * a + 1u] - s[4u * a + 2u];
+    dw[(3u * a + 2u) * op2.size + i] = s[4u * a + 1u] + s[4u * a + 2u] - s[4u * a + 3u];
   }
 }

@@ -25,6 +25,9 @@ export interface BindingInfo {
   kind: 'uniform' | 'storage' | 'read-only-storage';
   /** For the uniform binding: its fields and byte size. */
   fields?: UniformField[];
+  /** A `var<uniform> name: array<vec4<f32>, N>`: a window of a tensor (Dispatch.bind gives the
+   *  tensor, or { tensor, offset }) of the reflected byte size, not the packed parameter struct. */
+  tensor?: boolean;
   size?: number;
 }
 
@@ -69,6 +72,9 @@ export function entryBindings(shader: string, entry: string): BindingInfo[] {
     .filter((v) => v.group === 0)
     .sort((a, b) => a.binding - b.binding)
     .map((v): BindingInfo => {
+      if (v.resourceType === ResourceType.Uniform && v.type.name === 'array') {
+        return { name: v.name, binding: v.binding, kind: 'uniform', tensor: true, size: v.size };
+      }
       if (v.resourceType === ResourceType.Uniform) {
         return { name: v.name, binding: v.binding, kind: 'uniform', fields: uniformFields(shader, v), size: v.size };
       }
@@ -105,7 +111,7 @@ export function compileKernel(device: GPUDevice, spec: KernelSpec, modules: Map<
     layout: device.createPipelineLayout({ bindGroupLayouts: [layout], label: key }),
     compute: { module, entryPoint: spec.entry, constants: spec.constants },
   });
-  return { key, spec, pipeline, layout, bindings, uniform: bindings.find((b) => b.kind === 'uniform') };
+  return { key, spec, pipeline, layout, bindings, uniform: bindings.find((b) => b.kind === 'uniform' && !b.tensor) };
 }
 
 /** Pack a uniform struct from named values, at the offsets the WGSL struct layout gives. */

@@ -7,8 +7,8 @@ const USAGE = GPUBufferUsageFlags();
 function GPUBufferUsageFlags(): number {
   // GPUBufferUsage is a global only once the Dawn globals are installed; the numbers are
   // fixed by the WebGPU spec.
-  const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08;
-  return STORAGE | COPY_SRC | COPY_DST;
+  const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, UNIFORM = 0x40;
+  return STORAGE | COPY_SRC | COPY_DST | UNIFORM; // UNIFORM: a tensor window bound as var<uniform> array
 }
 
 /** Round up to 256 bytes below 64 KiB, then to 1/8 of the next power of two. */

@@ -19,8 +19,11 @@ export class GpuError extends Error {
 }
 
 export interface Dispatch {
-  /** Storage bindings by their WGSL variable names. */
+  /** Storage bindings (and uniform-array windows of tensors) by their WGSL variable names. */
   bind: Record<string, Tensor | GPUBuffer>;
+  /** Byte offsets of uniform-array windows (`var<uniform> w: array<vec4<f32>, N>`, N from the
+   *  WGSL) into their tensors: multiples of minUniformBufferOffsetAlignment; default 0. */
+  offsets?: Record<string, number>;
   /** Uniform struct fields by name. */
   uniforms?: Record<string, number>;
   workgroups: readonly [number, number?, number?];
@@ -156,9 +159,18 @@ export class Runtime {
       throw new Error(`${k.key}: uniforms given but the entry point reads none`);
     }
     const entries: GPUBindGroupEntry[] = k.bindings.map((b) => {
-      if (b.kind === 'uniform') return { binding: b.binding, resource: { buffer: this.arena, offset: uniformOffset, size: b.size! } };
+      if (b.kind === 'uniform' && !b.tensor) return { binding: b.binding, resource: { buffer: this.arena, offset: uniformOffset, size: b.size! } };
       const t = d.bind[b.name];
       if (!t) throw new Error(`${k.key}: binding '${b.name}' not given (have ${Object.keys(d.bind).join(', ')})`);
+      if (b.tensor) {
+        const buffer = t instanceof Tensor ? t.buffer : t;
+        const offset = d.offsets?.[b.name] ?? 0;
+        if (offset % this.align !== 0 || offset + b.size! > buffer.size) {
+          throw new Error(`${k.key}: uniform window '${b.name}' at ${offset} (+${b.size} bytes) misaligned or past the buffer (${buffer.size} bytes)`);
+        }
+        return { binding: b.binding, resource: { buffer, offset, size: b.size! } };
+      }
+      if (d.offsets?.[b.name] !== undefined) throw new Error(`${k.key}: storage binding '${b.name}' takes a whole tensor, not an offset`);
       return { binding: b.binding, resource: { buffer: t instanceof Tensor ? t.buffer : t } };
     });
     for (const name of Object.keys(d.bind)) {

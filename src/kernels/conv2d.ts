@@ -29,9 +29,9 @@ export interface Conv2dOptions extends ConvOptions {
 }
 
 /** A `const NAME: u32 = value;` of the WGSL, so the blocking factors are defined once. */
-function shaderConst(name: string): number {
-  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u?\\s*;`).exec(shaderSource('conv2d'));
-  if (!m) throw new Error(`shaders/conv2d.wgsl has no 'const ${name}: u32 = <n>;'`);
+function shaderConst(name: string, shader = 'conv2d'): number {
+  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u?\\s*;`).exec(shaderSource(shader));
+  if (!m) throw new Error(`shaders/${shader}.wgsl has no 'const ${name}: u32 = <n>;'`);
   return Number(m[1]);
 }
 
@@ -139,6 +139,10 @@ function launchConv(rt: Runtime, c: ConvCall): void {
 /** Bytes of one Winograd scratch buffer (V or M) per chunk: small enough for one binding and
  *  for the pool to recycle. */
 const WINO_CHUNK_BYTES = 64 << 20;
+let winoBlocking: { GB: number; GT: number; GC: number } | undefined;
+/** shaders/conv2d_winograd.wgsl wino_gemm blocking: GB × GB uniform windows of U, GT tiles ×
+ *  GC vec4 channel groups per lane. */
+const wino = () => (winoBlocking ??= { GB: shaderConst('GB', 'conv2d_winograd'), GT: shaderConst('GT', 'conv2d_winograd'), GC: shaderConst('GC', 'conv2d_winograd') });
 
 /**
  * Winograd F(2×2, 3×3) (shaders/conv2d_winograd.wgsl) for 3×3 stride-1 convs with channels in
@@ -169,10 +173,19 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
   const bias = c.bias ?? c.w;
   const alpha = ep.kind === 'prelu' ? ep.alpha : c.w;
 
-  const u = rt.empty([16, cin, cout], 'conv2d.wino.u');
+  // The GEMMs: with cout % 16 == 0 on wino_gemm (U in 16 KiB uniform windows of GB × GB),
+  // else on conv_fwd4 as a 1×1 conv (U in a storage buffer).
+  const { GB: WINO_GB, GT: WINO_GT, GC: WINO_GC } = wino();
+  const uniformGemm = cout % (4 * WINO_GC) === 0;
+  const coBlocks = Math.ceil(cout / WINO_GB), ciChunks = Math.ceil(cin / WINO_GB);
+  const u = uniformGemm ? rt.empty([16 * coBlocks * ciChunks, WINO_GB * WINO_GB], 'conv2d.wino.ub') : rt.empty([16, cin, cout], 'conv2d.wino.u');
   rt.run(
     { shader: 'conv2d_winograd', entry: 'wino_weights', constants: { WG: 256 } },
-    { bind: { wsrc: c.w, u }, uniforms: { cin, cout, total: cin * cout }, workgroups: grid1d(cin * cout, 256) },
+    {
+      bind: { wsrc: c.w, u },
+      uniforms: { cin, cout, total: cin * cout, blocked: uniformGemm ? 1 : 0, co_blocks: coBlocks, ci_chunks: ciChunks },
+      workgroups: grid1d(cin * cout, 256),
+    },
   );
   const maxTiles = imagesPerChunk * th * tw;
   const v = rt.empty([16, maxTiles, cin], 'conv2d.wino.v');
@@ -188,10 +201,32 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
         workgroups: grid1d(inTotal, 64),
       },
     );
-    // The 16 GEMMs: a 1×1 conv over [16 (ξ), 1, tiles, cin] with weights U[ξ].
+    if (uniformGemm) {
+      const threads = Math.ceil(tiles / WINO_GT);
+      for (let xi = 0; xi < 16; xi++) {
+        for (let b = 0; b < coBlocks; b++) {
+          const groups = Math.min(WINO_GB, cout - b * WINO_GB) / (4 * WINO_GC);
+          for (let k = 0; k < ciChunks; k++) {
+            rt.run(
+              { shader: 'conv2d_winograd', entry: 'wino_gemm', constants: { WG } },
+              {
+                bind: { ub: u, va: v, mo: m },
+                offsets: { ub: ((xi * coBlocks + b) * ciChunks + k) * WINO_GB * WINO_GB * 4 },
+                uniforms: {
+                  tiles, cin, cout4: cout / 4, kc: Math.min(WINO_GB, cin - k * WINO_GB), k0: k * WINO_GB,
+                  c40: (b * WINO_GB) / 4, xi, accum: k > 0 ? 1 : 0, threads,
+                },
+                workgroups: foldGrid(threads, WG, groups),
+              },
+            );
+          }
+        }
+      }
+    }
+    // Else the 16 GEMMs as a 1×1 conv over [16 (ξ), 1, tiles, cin] with weights U[ξ].
     const tilesW = Math.ceil(tiles / PX);
     const threads = 16 * tilesW;
-    rt.run(
+    if (!uniformGemm) rt.run(
       { shader: 'conv2d', entry: 'conv_fwd4', constants: { KH: 1, KW: 1, S: 1, D: 1, WG, ACT: 0, HAS_BIAS: 0 } },
       {
         bind: { x: v, w4: u, bias4: u, alpha: u, y4: m },
@@ -271,6 +306,9 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
   if (wcin !== cin || dc !== cout || dn !== N || ho !== convOutSize(H, KH, g.stride, g.padH) || wo !== convOutSize(W, KW, g.stride, g.padW)) {
     throw new Error(`conv2dBackwardWeights: dy [${dy.shape}] does not fit x [${x.shape}] and w [${wShape}] at stride ${g.stride}, pad ${g.padH}`);
   }
+  if (useWinogradWeights(rt, KH, KW, g.stride, cin, cout, ho, wo, opts.algorithm ?? 'auto')) {
+    return winogradWeights(rt, x, dy, cin, cout, g.padH, g.padW);
+  }
   const size = KH * KW * cin * cout;
   const pixels = N * ho * wo;
   // Partial sums need chunks · size floats in one binding.
@@ -307,5 +345,87 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
     );
     parts.dispose();
   }
+  return dw;
+}
+
+/** Tiles per chunk of the Winograd weight-gradient reduction (partial sums per chunk). */
+const WINO_DW_CHUNK = 512;
+
+function useWinogradWeights(rt: Runtime, KH: number, KW: number, stride: number, cin: number, cout: number, ho: number, wo: number, algorithm: 'auto' | 'direct'): boolean {
+  if (algorithm === 'direct' || KH !== 3 || KW !== 3 || stride !== 1) return false;
+  const { WI, WC } = winoDw();
+  if (cin % WI !== 0 || cin % 4 !== 0 || cout % (4 * WC) !== 0) return false;
+  const perImage = 16 * Math.ceil(ho / 2) * Math.ceil(wo / 2) * Math.max(cin, cout) * 4;
+  return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) && 16 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
+}
+
+let winoDwBlocking: { WI: number; WC: number } | undefined;
+const winoDw = () => (winoDwBlocking ??= { WI: shaderConst('WI', 'conv2d_winograd'), WC: shaderConst('WC', 'conv2d_winograd') });
+
+/**
+ * Weight gradient of a 3×3 stride-1 conv by Winograd F(3×3, 2×2) (shaders/conv2d_winograd.wgsl):
+ * the 4×4 input patches of wino_input and the 2×2 dy tiles transformed by wino_dy, 16 GEMMs
+ * reducing over tiles in chunks (wino_bwd_w_gemm), then wino_dw_out sums the chunks and
+ * transforms back to 3×3: 16 multiply-adds per tile and (ci, co) instead of 36.
+ */
+function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: number, padH: number, padW: number): Tensor {
+  const [N, H, W] = dims4('x', x);
+  const [, ho, wo] = dims4('dy', dy);
+  const { WI, WC } = winoDw();
+  const th = Math.ceil(ho / 2), tw = Math.ceil(wo / 2);
+  const perImage = 16 * th * tw * Math.max(cin, cout) * 4;
+  const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) / perImage)));
+  const size = cin * cout;
+  const maxParts = Math.max(1, Math.floor(rt.limits.maxStorageBufferBindingSize / (16 * size * 4)));
+  const totalTiles = N * th * tw;
+  let chunk = WINO_DW_CHUNK;
+  const partsFor = (c: number) => {
+    let n = 0;
+    for (let n0 = 0; n0 < N; n0 += imagesPerChunk) n += Math.ceil((Math.min(imagesPerChunk, N - n0) * th * tw) / c);
+    return n;
+  };
+  while (partsFor(chunk) > maxParts) chunk = Math.max(chunk * 2, Math.ceil(totalTiles / maxParts));
+  const parts = rt.empty([partsFor(chunk), 16, size], 'conv2d.wino.dw.parts');
+  const maxTiles = imagesPerChunk * th * tw;
+  const v = rt.empty([16, maxTiles, cin], 'conv2d.wino.v');
+  const gd = rt.empty([16, maxTiles, cout], 'conv2d.wino.gd');
+  const coGroups = cout / (4 * WC);
+  const lanes = (cin / WI) * coGroups;
+  const wg = Math.min(64, Math.ceil(lanes / 8) * 8);
+  let part0 = 0;
+  for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
+    const tiles = Math.min(imagesPerChunk, N - n0) * th * tw;
+    const inTotal = tiles * (cin / 4);
+    rt.run(
+      { shader: 'conv2d_winograd', entry: 'wino_input', constants: { WG: 64 } },
+      {
+        bind: { x4: x, v4: v },
+        uniforms: { h: H, w: W, cin4: cin / 4, n0, th, tw, tiles, pad_h: padH, pad_w: padW, total: inTotal },
+        workgroups: grid1d(inTotal, 64),
+      },
+    );
+    const dyTotal = tiles * (cout / 4);
+    rt.run(
+      { shader: 'conv2d_winograd', entry: 'wino_dy', constants: { WG: 64 } },
+      { bind: { dy4: dy, gd4: gd }, uniforms: { ho, wo, cout4: cout / 4, n0, th, tw, tiles, total: dyTotal }, workgroups: grid1d(dyTotal, 64) },
+    );
+    const chunks = Math.ceil(tiles / chunk);
+    rt.run(
+      { shader: 'conv2d_winograd', entry: 'wino_bwd_w_gemm', constants: { WG: wg } },
+      {
+        bind: { vb: v, gb4: gd, pb4: parts },
+        uniforms: { tiles, cin, cout4: cout / 4, chunk, chunks, part0, co_groups: coGroups, lanes },
+        workgroups: [16 * chunks, Math.ceil(lanes / wg)],
+      },
+    );
+    part0 += chunks;
+  }
+  const dw = rt.empty([3, 3, cin, cout], 'conv2d.dw');
+  rt.run(
+    { shader: 'conv2d_winograd', entry: 'wino_dw_out', constants: { WG: 64 } },
+    { bind: { pw: parts, dw }, uniforms: { size, parts: part0 }, workgroups: grid1d(size, 64) },
+  );
+  // Safe to release now: later users of these buffers are recorded after these dispatches.
+  for (const t of [parts, v, gd]) t.dispose();
   return dw;
 }
