@@ -316,7 +316,7 @@ struct BwParams {
 }
 
 @group(0) @binding(50) var<uniform> bp: BwParams;
-@group(0) @binding(51) var<storage, read> vb: array<f32>;            // V [16, tiles, cin]
+@group(0) @binding(51) var<storage, read> vb4: array<vec4<f32>>;     // V [16, tiles, cin]
 @group(0) @binding(52) var<storage, read> gb4: array<vec4<f32>>;     // Gd [16, tiles, cout4]
 @group(0) @binding(53) var<storage, read_write> pb4: array<vec4<f32>>; // [part, 16, cin, cout4]
 
@@ -336,9 +336,12 @@ fn wino_bwd_w_gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let go = (xi * bp.tiles + t) * bp.cout4 + cg;
     var g: array<vec4<f32>, WC>;
     for (var v = 0u; v < WC; v++) { g[v] = gb4[go + v]; }
-    for (var i = 0u; i < WI; i++) {
-      let xv = vec4<f32>(vb[vo + i]);
-      for (var v = 0u; v < WC; v++) { acc[i * WC + v] = fma(xv, g[v], acc[i * WC + v]); }
+    for (var q4 = 0u; q4 < WI / 4u; q4++) {
+      let xq = vb4[vo / 4u + q4];
+      for (var e = 0u; e < 4u; e++) {
+        let xv = vec4<f32>(xq[e]);
+        for (var v = 0u; v < WC; v++) { acc[(4u * q4 + e) * WC + v] = fma(xv, g[v], acc[(4u * q4 + e) * WC + v]); }
+      }
     }
   }
   let base = ((bp.part0 + c) * 16u + xi) * bp.cin;

@@ -413,7 +413,7 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
     rt.run(
       { shader: 'conv2d_winograd', entry: 'wino_bwd_w_gemm', constants: { WG: wg } },
       {
-        bind: { vb: v, gb4: gd, pb4: parts },
+        bind: { vb4: v, gb4: gd, pb4: parts },
         uniforms: { tiles, cin, cout4: cout / 4, chunk, chunks, part0, co_groups: coGroups, lanes },
         workgroups: [16 * chunks, Math.ceil(lanes / wg)],
       },
