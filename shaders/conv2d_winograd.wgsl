@@ -80,7 +80,7 @@ struct GemmParams {
 
 @group(0) @binding(30) var<uniform> gp: GemmParams;
 @group(0) @binding(31) var<uniform> ub: array<vec4<f32>, 1024>;     // [GB ci][GB/4 vec4 co]
-@group(0) @binding(32) var<storage, read> va: array<f32>;           // V [16, tiles, cin]
+@group(0) @binding(32) var<storage, read> va4: array<vec4<f32>>;    // V [16, tiles, cin]
 @group(0) @binding(33) var<storage, read_write> mo: array<vec4<f32>>; // M [16, tiles, cout4]
 
 @compute @workgroup_size(WG)
@@ -91,14 +91,18 @@ fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   let r0 = t * GT;
   let cg = wid.y * GC;                       // vec4 group inside the block: uniform
   var off: array<u32, GT>;
-  for (var j = 0u; j < GT; j++) { off[j] = (gp.xi * gp.tiles + min(r0 + j, gp.tiles - 1u)) * gp.cin + gp.k0; }
+  for (var j = 0u; j < GT; j++) { off[j] = ((gp.xi * gp.tiles + min(r0 + j, gp.tiles - 1u)) * gp.cin + gp.k0) / 4u; }
   var acc: array<vec4<f32>, GT * GC>;
-  for (var ci = 0u; ci < gp.kc; ci++) {
-    var wv: array<vec4<f32>, GC>;
-    for (var v = 0u; v < GC; v++) { wv[v] = ub[ci * (GB / 4u) + cg + v]; }
-    for (var j = 0u; j < GT; j++) {
-      let xv = vec4<f32>(va[off[j] + ci]);
-      for (var v = 0u; v < GC; v++) { acc[j * GC + v] = fma(xv, wv[v], acc[j * GC + v]); }
+  for (var c4 = 0u; c4 < gp.kc / 4u; c4++) {
+    var xq: array<vec4<f32>, GT>;
+    for (var j = 0u; j < GT; j++) { xq[j] = va4[off[j] + c4]; }
+    for (var e = 0u; e < 4u; e++) {
+      var wv: array<vec4<f32>, GC>;
+      for (var v = 0u; v < GC; v++) { wv[v] = ub[(4u * c4 + e) * (GB / 4u) + cg + v]; }
+      for (var j = 0u; j < GT; j++) {
+        let xv = vec4<f32>(xq[j][e]);
+        for (var v = 0u; v < GC; v++) { acc[j * GC + v] = fma(xv, wv[v], acc[j * GC + v]); }
+      }
     }
   }
   for (var j = 0u; j < GT; j++) {

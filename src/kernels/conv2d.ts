@@ -210,7 +210,7 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
             rt.run(
               { shader: 'conv2d_winograd', entry: 'wino_gemm', constants: { WG } },
               {
-                bind: { ub: u, va: v, mo: m },
+                bind: { ub: u, va4: v, mo: m },
                 offsets: { ub: ((xi * coBlocks + b) * ciChunks + k) * WINO_GB * WINO_GB * 4 },
                 uniforms: {
                   tiles, cin, cout4: cout / 4, kc: Math.min(WINO_GB, cin - k * WINO_GB), k0: k * WINO_GB,
