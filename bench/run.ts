@@ -6,20 +6,24 @@
 //   npm run bench -- --cases gen-64,conv-fwd  --backends vivid-opengl,tfjs-wasm
 //   npm run bench -- --timeout-s 300   per (backend, case) limit; a timeout is recorded, not fatal
 //   npm run bench -- --from bench/results/X.json   regenerate docs/BENCHMARKS.md from saved results
+//   npm run bench -- --snapshot        run the workers from a clean export of HEAD (git archive), not
+//                                      the working tree (others may be editing kernels meanwhile)
 // Every (backend, case) runs in its own child process (bench/vivid.ts, bench/tfjs-case.ts). The
 // inputs and weights are written once; each child's first call writes its output, which must
 // agree with viVID's (relative L2 ≤ 1e-3) — a mismatch makes the run exit non-zero. Results go to
 // bench/results/<date>[-quick].json and (not for --quick, --cases or --only) docs/BENCHMARKS.md.
 
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/util/rng.ts';
 import { CASES, caseById, convNames, cores, parseFlags, readF32File, relL2, writeF32File, type CaseDef, type HostMap, type ProfileEntry, type Timing, type WorkerResult } from './common.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
+/** Where the workers run from: the working tree, or a clean export of HEAD (--snapshot). */
+let WORK = ROOT;
 const TOLERANCE = 1e-3;
 
 const BACKENDS = ['vivid-opengl', 'vivid-vulkan', 'tfjs-webgpu-opengl', 'tfjs-webgpu-vulkan', 'tfjs-wasm', 'tfjs-cpu'] as const;
@@ -128,8 +132,9 @@ function writeInputs(dir: string, c: CaseDef): void {
 function runChild(script: string, childArgs: string[], timeoutS: number): { rec?: WorkerResult; error?: string; timedOut: boolean; wallS: number } {
   const t0 = performance.now();
   // node --import tsx (not npx tsx): one process, so the timeout's SIGKILL really ends it.
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...childArgs], {
-    cwd: ROOT,
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(WORK, 'bench', script), ...childArgs], {
+    cwd: WORK,
+    env: { ...process.env, VIVID_SHARED: process.env.VIVID_SHARED ?? join(ROOT, '../shared') },
     encoding: 'utf8',
     timeout: timeoutS * 1000,
     killSignal: 'SIGKILL',
@@ -186,6 +191,14 @@ function otherLoad(): string {
   }
 }
 
+/** HEAD, and whether the code the workers run differs from it. */
+function gitState(snapshot: boolean): string {
+  const head = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
+  if (snapshot) return `${head} (clean export)`;
+  const dirty = execSync('git status --porcelain -- src shaders bench', { cwd: ROOT, encoding: 'utf8' }).trim();
+  return dirty ? `${head} + uncommitted changes (${dirty.split('\n').length} files in src/, shaders/, bench/)` : head;
+}
+
 const fmtLoad = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
 
 async function main(): Promise<void> {
@@ -212,10 +225,16 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'vivid-bench-'));
+  if (args.has('snapshot')) {
+    WORK = join(dir, 'tree');
+    mkdirSync(WORK);
+    execSync(`git archive HEAD | tar -x -C ${WORK}`, { cwd: ROOT });
+    symlinkSync(join(ROOT, 'node_modules'), join(WORK, 'node_modules'));
+  }
   const res: Results = {
     generatedBy: 'npm run bench (bench/run.ts)',
     date: new Date().toISOString(),
-    commit: execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim(),
+    commit: gitState(args.has('snapshot')),
     mode,
     argv: process.argv.slice(2),
     machine: { cpu: machineCpu(), cores, loadStart: loadavg(), loadEnd: [], otherProcesses: otherLoad() },
