@@ -384,3 +384,110 @@ fn wino_dw_out(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     dw[(3u * a + 2u) * op2.size + i] = s[4u * a + 1u] + s[4u * a + 2u] - s[4u * a + 3u];
   }
 }
+
+// ---- Winograd F(4×4, 3×3): 36 multiplies per 4×4 output tile (2.25 per output, F(2×2)'s 4) ----
+// Same GEMMs (wino_gemm over 36 ξ) and layouts; 6×6 input patches at (4ty − pad, 4tx − pad).
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+
+fn g6(a: f32, b: f32, d: f32) -> array<f32, 6> {
+  return array<f32, 6>(0.25 * a, -(a + b + d) / 6.0, -(a - b + d) / 6.0,
+                       a / 24.0 + b / 12.0 + d / 6.0, a / 24.0 - b / 12.0 + d / 6.0, d);
+}
+
+@compute @workgroup_size(WG)
+fn wino4_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;     // (ci, co)
+  if (i >= wp.total) { return; }
+  var g: array<f32, 9>;
+  for (var k = 0u; k < 9u; k++) { g[k] = wsrc[k * wp.total + i]; }
+  var t: array<array<f32, 6>, 3>;         // t[c] = G g[:, c] (column c of G g, 6×3)
+  for (var c = 0u; c < 3u; c++) { t[c] = g6(g[c], g[3u + c], g[6u + c]); }
+  for (var r = 0u; r < 6u; r++) {
+    let row = g6(t[0][r], t[1][r], t[2][r]);
+    for (var k = 0u; k < 6u; k++) { u[u_index(6u * r + k, i)] = row[k]; }
+  }
+}
+
+fn bt6(z: array<vec4<f32>, 6>) -> array<vec4<f32>, 6> {
+  return array<vec4<f32>, 6>(
+    4.0 * z[0] - 5.0 * z[2] + z[4],
+    -4.0 * (z[1] + z[2]) + z[3] + z[4],
+    4.0 * (z[1] - z[2]) - z[3] + z[4],
+    2.0 * (z[3] - z[1]) - z[2] + z[4],
+    2.0 * (z[1] - z[3]) - z[2] + z[4],
+    4.0 * z[1] - 5.0 * z[3] + z[5]);
+}
+
+@compute @workgroup_size(WG)
+fn wino4_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;     // (tile, ci4), ci4 fastest
+  if (i >= ip.total) { return; }
+  let c = i % ip.cin4;
+  let tile = i / ip.cin4;
+  let tx = tile % ip.tw;
+  let r = tile / ip.tw;
+  let ty = r % ip.th;
+  let n = ip.n0 + r / ip.th;
+  let y0 = i32(4u * ty) - ip.pad_h;
+  let x0 = i32(4u * tx) - ip.pad_w;
+  var s: array<array<vec4<f32>, 6>, 6>;   // s[b] = Bᵀ d[:, b] (column b)
+  for (var b = 0u; b < 6u; b++) {
+    let xx = x0 + i32(b);
+    var z: array<vec4<f32>, 6>;
+    for (var a = 0u; a < 6u; a++) {
+      let yy = y0 + i32(a);
+      let ok = yy >= 0 && u32(yy) < ip.h && xx >= 0 && u32(xx) < ip.w;
+      let o = select(0u, ((n * ip.h + u32(yy)) * ip.w + u32(xx)) * ip.cin4 + c, ok);
+      z[a] = select(vec4<f32>(), x4[o], ok);
+    }
+    s[b] = bt6(z);
+  }
+  let stride = ip.tiles * ip.cin4;
+  let o = tile * ip.cin4 + c;
+  for (var a = 0u; a < 6u; a++) {
+    let v = bt6(array<vec4<f32>, 6>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]));
+    for (var b = 0u; b < 6u; b++) { v4[(6u * a + b) * stride + o] = v[b]; }
+  }
+}
+
+fn at6(z: array<vec4<f32>, 6>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(
+    z[0] + z[1] + z[2] + z[3] + z[4],
+    z[1] - z[2] + 2.0 * (z[3] - z[4]),
+    z[1] + z[2] + 4.0 * (z[3] + z[4]),
+    z[1] - z[2] + 8.0 * (z[3] - z[4]) + z[5]);
+}
+
+@compute @workgroup_size(WG)
+fn wino4_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;     // (tile, co4), co4 fastest
+  if (i >= op.total) { return; }
+  let c = i % op.cout4;
+  let tile = i / op.cout4;
+  let tx = tile % op.tw;
+  let r = tile / op.tw;
+  let ty = r % op.th;
+  let n = op.n0 + r / op.th;
+  let stride = op.tiles * op.cout4;
+  let o = tile * op.cout4 + c;
+  var s: array<array<vec4<f32>, 4>, 6>;   // s[b] = Aᵀ m[:, b]
+  for (var b = 0u; b < 6u; b++) {
+    var z: array<vec4<f32>, 6>;
+    for (var a = 0u; a < 6u; a++) { z[a] = m4[(6u * a + b) * stride + o]; }
+    s[b] = at6(z);
+  }
+  var bv = vec4<f32>();
+  if (HAS_BIAS != 0u) { bv = bias4[c]; }
+  for (var a = 0u; a < 4u; a++) {
+    let oy = 4u * ty + a;
+    if (oy >= op.ho) { break; }
+    let yr = at6(array<vec4<f32>, 6>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]));
+    let base = (n * op.ho + oy) * op.wo + 4u * tx;
+    for (var b = 0u; b < 4u; b++) {
+      if (4u * tx + b >= op.wo) { break; }
+      y4[(base + b) * op.cout4 + c] = act4(yr[b] + bv, 4u * c);
+    }
+  }
+}

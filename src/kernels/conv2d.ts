@@ -165,22 +165,26 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
   const [, , , cout] = dims4('w', c.w);
   const [, ho, wo] = dims4('y', c.y);
   const { PX, CV } = block();
-  const th = Math.ceil(ho / 2), tw = Math.ceil(wo / 2);
-  const perImage = 16 * th * tw * Math.max(cin, cout) * 4;
+  // The GEMMs: with cout % 16 == 0 on wino_gemm (U in 16 KiB uniform windows of GB × GB) and
+  // F(4×4, 3×3) (36 GEMMs, 'wino4_*' transforms), else F(2×2, 3×3) with the 16 GEMMs on
+  // conv_fwd4 as a 1×1 conv (U in a storage buffer).
+  const { GB: WINO_GB, GT: WINO_GT, GC: WINO_GC } = wino();
+  const uniformGemm = cout % (4 * WINO_GC) === 0;
+  const F = uniformGemm ? 4 : 2; // output tile edge
+  const XI = (F + 2) * (F + 2);
+  const pre = F === 4 ? 'wino4' : 'wino';
+  const th = Math.ceil(ho / F), tw = Math.ceil(wo / F);
+  const perImage = XI * th * tw * Math.max(cin, cout) * 4;
   const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) / perImage)));
   const ep = c.epilogue;
   const alphaStride = ep.kind === 'prelu' && ep.alpha.size !== 1 ? 1 : 0;
   const bias = c.bias ?? c.w;
   const alpha = ep.kind === 'prelu' ? ep.alpha : c.w;
 
-  // The GEMMs: with cout % 16 == 0 on wino_gemm (U in 16 KiB uniform windows of GB × GB),
-  // else on conv_fwd4 as a 1×1 conv (U in a storage buffer).
-  const { GB: WINO_GB, GT: WINO_GT, GC: WINO_GC } = wino();
-  const uniformGemm = cout % (4 * WINO_GC) === 0;
   const coBlocks = Math.ceil(cout / WINO_GB), ciChunks = Math.ceil(cin / WINO_GB);
-  const u = uniformGemm ? rt.empty([16 * coBlocks * ciChunks, WINO_GB * WINO_GB], 'conv2d.wino.ub') : rt.empty([16, cin, cout], 'conv2d.wino.u');
+  const u = uniformGemm ? rt.empty([XI * coBlocks * ciChunks, WINO_GB * WINO_GB], 'conv2d.wino.ub') : rt.empty([16, cin, cout], 'conv2d.wino.u');
   rt.run(
-    { shader: 'conv2d_winograd', entry: 'wino_weights', constants: { WG: 256 } },
+    { shader: 'conv2d_winograd', entry: `${pre}_weights`, constants: { WG: 256 } },
     {
       bind: { wsrc: c.w, u },
       uniforms: { cin, cout, total: cin * cout, blocked: uniformGemm ? 1 : 0, co_blocks: coBlocks, ci_chunks: ciChunks },
@@ -188,13 +192,13 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
     },
   );
   const maxTiles = imagesPerChunk * th * tw;
-  const v = rt.empty([16, maxTiles, cin], 'conv2d.wino.v');
-  const m = rt.empty([16, maxTiles, cout], 'conv2d.wino.m');
+  const v = rt.empty([XI, maxTiles, cin], 'conv2d.wino.v');
+  const m = rt.empty([XI, maxTiles, cout], 'conv2d.wino.m');
   for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
     const tiles = Math.min(imagesPerChunk, N - n0) * th * tw;
     const inTotal = tiles * (cin / 4);
     rt.run(
-      { shader: 'conv2d_winograd', entry: 'wino_input', constants: { WG: 64 } },
+      { shader: 'conv2d_winograd', entry: `${pre}_input`, constants: { WG: 64 } },
       {
         bind: { x4: c.x, v4: v },
         uniforms: { h: H, w: W, cin4: cin / 4, n0, th, tw, tiles, pad_h: c.padH, pad_w: c.padW, total: inTotal },
@@ -203,7 +207,7 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
     );
     if (uniformGemm) {
       const threads = Math.ceil(tiles / WINO_GT);
-      for (let xi = 0; xi < 16; xi++) {
+      for (let xi = 0; xi < XI; xi++) {
         for (let b = 0; b < coBlocks; b++) {
           const groups = Math.min(WINO_GB, cout - b * WINO_GB) / (4 * WINO_GC);
           for (let k = 0; k < ciChunks; k++) {
@@ -239,7 +243,7 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
     );
     const outTotal = tiles * (cout / 4);
     rt.run(
-      { shader: 'conv2d_winograd', entry: 'wino_output', constants: { WG: 64, ACT: ACT[ep.kind], HAS_BIAS: c.bias ? 1 : 0 } },
+      { shader: 'conv2d_winograd', entry: `${pre}_output`, constants: { WG: 64, ACT: ACT[ep.kind], HAS_BIAS: c.bias ? 1 : 0 } },
       {
         bind: { m4: m, bias4: bias, alpha, y4: c.y },
         uniforms: {
