@@ -540,9 +540,12 @@ function bounds(res: Results): string[] {
   for (const r of res.results.filter((x) => x.profile?.length)) {
     const total = r.profile!.reduce((s, e) => s + e.ms, 0);
     const share = (re: RegExp) => (100 * r.profile!.filter((e) => re.test(e.kernel)).reduce((s, e) => s + e.ms, 0)) / total;
-    const conv = share(/^conv2d/), wino = share(/Winograd GEMM/), trans = share(/^conv2d_winograd/), bwdW = share(/conv_bwd_w|sum_chunks/);
+    const conv = share(/^conv2d/), gemm = share(/gemm|GEMM/), trans = share(/^conv2d_winograd\.(?!.*gemm)/), direct = share(/^conv2d\.(?!.*GEMM)/);
+    const top = r.profile!.slice(0, 3).map((e) => `${e.kernel} ${f((100 * e.ms) / total, 0)}%`).join(', ');
+    const big = r.profile!.filter((e) => e.dispatches <= 2 && e.ms / total >= 0.05).map((e) => `${e.kernel} (${e.dispatches} dispatch${e.dispatches > 1 ? 'es' : ''}, ${f((100 * e.ms) / total, 0)}%)`);
     out.push(
-      `- **${r.case}**: convolutions take ${f(conv, 0)}% of the replayed time (Winograd GEMMs ${f(wino, 0)}%, Winograd transforms ${f(trans, 0)}%${bwdW > 0.5 ? `, weight gradients ${f(bwdW, 0)}%` : ''}); the largest single kernel is ${r.profile![0]!.kernel} (${f((100 * r.profile![0]!.ms) / total, 0)}%). Everything else (batch norm, PReLU, adds, pixel shuffle, loss, Adam) is ${f(100 - conv, 0)}%.`,
+      `- **${r.case}**: convolutions take ${f(conv, 0)}% of the replayed time — Winograd GEMMs ${f(gemm, 0)}%, Winograd transforms ${f(trans, 0)}%, direct conv kernels ${f(direct, 0)}%; the rest (batch norm, PReLU, adds, pixel shuffle, loss, Adam, reductions) ${f(100 - conv, 0)}%. Top kernels: ${top}.` +
+        (big.length ? ` A few single dispatches weigh far more than their FLOPs: ${big.join(', ')} — the 9×9 head/tail convs take the generic *_any kernels (the vec4 fast paths need the channels on the vector side in multiples of 4: Cin = 3 for the head's forward, Cout = 3 for the tail's weight gradient).` : ''),
     );
   }
   const perCpuS = (r: CaseResult | undefined) => {
