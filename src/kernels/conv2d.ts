@@ -355,32 +355,35 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
 /** Tiles per chunk of the Winograd weight-gradient reduction (partial sums per chunk). */
 const WINO_DW_CHUNK = 512;
 
+
 function useWinogradWeights(rt: Runtime, KH: number, KW: number, stride: number, cin: number, cout: number, ho: number, wo: number, algorithm: 'auto' | 'direct'): boolean {
   if (algorithm === 'direct' || KH !== 3 || KW !== 3 || stride !== 1) return false;
   const { WI, WC } = winoDw();
   if (cin % WI !== 0 || cin % 4 !== 0 || cout % (4 * WC) !== 0) return false;
-  const perImage = 16 * Math.ceil(ho / 2) * Math.ceil(wo / 2) * Math.max(cin, cout) * 4;
-  return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) && 16 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
+  const perImage = 36 * Math.ceil(ho / 4) * Math.ceil(wo / 4) * Math.max(cin, cout) * 4;
+  return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) && 36 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
 }
 
 let winoDwBlocking: { WI: number; WC: number } | undefined;
 const winoDw = () => (winoDwBlocking ??= { WI: shaderConst('WI', 'conv2d_winograd'), WC: shaderConst('WC', 'conv2d_winograd') });
 
 /**
- * Weight gradient of a 3×3 stride-1 conv by Winograd F(3×3, 2×2) (shaders/conv2d_winograd.wgsl):
- * the 4×4 input patches of wino_input and the 2×2 dy tiles transformed by wino_dy, 16 GEMMs
- * reducing over tiles in chunks (wino_bwd_w_gemm), then wino_dw_out sums the chunks and
- * transforms back to 3×3: 16 multiply-adds per tile and (ci, co) instead of 36.
+ * Weight gradient of a 3×3 stride-1 conv by Winograd F(3×3, 4×4) (shaders/conv2d_winograd.wgsl):
+ * the 6×6 input patches of wino4_input and the 4×4 dy tiles transformed by wino4_dy, 36 GEMMs
+ * reducing over tiles in chunks (wino_bwd_w_gemm), then wino4_dw_out sums the chunks and
+ * transforms back to 3×3: 36 multiply-adds per 16 dy pixels and (ci, co) instead of 144.
  */
 function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: number, padH: number, padW: number): Tensor {
   const [N, H, W] = dims4('x', x);
   const [, ho, wo] = dims4('dy', dy);
   const { WI, WC } = winoDw();
-  const th = Math.ceil(ho / 2), tw = Math.ceil(wo / 2);
-  const perImage = 16 * th * tw * Math.max(cin, cout) * 4;
+  const F = 4, XI = (F + 2) * (F + 2);
+  const pre = 'wino4';
+  const th = Math.ceil(ho / F), tw = Math.ceil(wo / F);
+  const perImage = XI * th * tw * Math.max(cin, cout) * 4;
   const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) / perImage)));
   const size = cin * cout;
-  const maxParts = Math.max(1, Math.floor(rt.limits.maxStorageBufferBindingSize / (16 * size * 4)));
+  const maxParts = Math.max(1, Math.floor(rt.limits.maxStorageBufferBindingSize / (XI * size * 4)));
   const totalTiles = N * th * tw;
   let chunk = WINO_DW_CHUNK;
   const partsFor = (c: number) => {
@@ -389,10 +392,10 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
     return n;
   };
   while (partsFor(chunk) > maxParts) chunk = Math.max(chunk * 2, Math.ceil(totalTiles / maxParts));
-  const parts = rt.empty([partsFor(chunk), 16, size], 'conv2d.wino.dw.parts');
+  const parts = rt.empty([partsFor(chunk), XI, size], 'conv2d.wino.dw.parts');
   const maxTiles = imagesPerChunk * th * tw;
-  const v = rt.empty([16, maxTiles, cin], 'conv2d.wino.v');
-  const gd = rt.empty([16, maxTiles, cout], 'conv2d.wino.gd');
+  const v = rt.empty([XI, maxTiles, cin], 'conv2d.wino.v');
+  const gd = rt.empty([XI, maxTiles, cout], 'conv2d.wino.gd');
   const coGroups = cout / (4 * WC);
   const lanes = (cin / WI) * coGroups;
   const wg = Math.min(64, Math.ceil(lanes / 8) * 8);
@@ -401,7 +404,7 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
     const tiles = Math.min(imagesPerChunk, N - n0) * th * tw;
     const inTotal = tiles * (cin / 4);
     rt.run(
-      { shader: 'conv2d_winograd', entry: 'wino_input', constants: { WG: 64 } },
+      { shader: 'conv2d_winograd', entry: `${pre}_input`, constants: { WG: 64 } },
       {
         bind: { x4: x, v4: v },
         uniforms: { h: H, w: W, cin4: cin / 4, n0, th, tw, tiles, pad_h: padH, pad_w: padW, total: inTotal },
@@ -410,7 +413,7 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
     );
     const dyTotal = tiles * (cout / 4);
     rt.run(
-      { shader: 'conv2d_winograd', entry: 'wino_dy', constants: { WG: 64 } },
+      { shader: 'conv2d_winograd', entry: `${pre}_dy`, constants: { WG: 64 } },
       { bind: { dy4: dy, gd4: gd }, uniforms: { ho, wo, cout4: cout / 4, n0, th, tw, tiles, total: dyTotal }, workgroups: grid1d(dyTotal, 64) },
     );
     const chunks = Math.ceil(tiles / chunk);
@@ -418,15 +421,15 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
       { shader: 'conv2d_winograd', entry: 'wino_bwd_w_gemm', constants: { WG: wg } },
       {
         bind: { vb4: v, gb4: gd, pb4: parts },
-        uniforms: { tiles, cin, cout4: cout / 4, chunk, chunks, part0, co_groups: coGroups, lanes },
-        workgroups: [16 * chunks, Math.ceil(lanes / wg)],
+        uniforms: { tiles, cin, cout4: cout / 4, chunk, chunks, part0, co_groups: coGroups, lanes, nxi: XI },
+        workgroups: [XI * chunks, Math.ceil(lanes / wg)],
       },
     );
     part0 += chunks;
   }
   const dw = rt.empty([3, 3, cin, cout], 'conv2d.dw');
   rt.run(
-    { shader: 'conv2d_winograd', entry: 'wino_dw_out', constants: { WG: 64 } },
+    { shader: 'conv2d_winograd', entry: `${pre}_dw_out`, constants: { WG: 64 } },
     { bind: { pw: parts, dw }, uniforms: { size, parts: part0 }, workgroups: grid1d(size, 64) },
   );
   // Safe to release now: later users of these buffers are recorded after these dispatches.

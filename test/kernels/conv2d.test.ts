@@ -98,11 +98,12 @@ const CASES: Array<[Case, boolean]> = [
   // the first takes the storage GEMM (Cout 68 → direct), of the second the uniform one.
   [{ N: 1, H: 7, W: 5, cin: 132, cout: 80, k: 3 }, false],
   [{ N: 2, H: 5, W: 9, cin: 48, cout: 144, k: 3 }, true],
-  // Winograd F(3×3, 2×2) weight gradient (3×3 stride 1, Cin % 8 == 0, Cout % 16 == 0): the
-  // shapes above with 8 → 16, 64 → 64 and 48 → 144 take it (3×29×31 has two tile chunks);
-  // pad 0 here; 'direct' cases check the direct weight gradient.
+  // Winograd F(3×3, 4×4) weight gradient (3×3 stride 1, Cin % 8 == 0, Cout % 16 == 0): the
+  // shapes above with 8 → 16, 64 → 64 and 48 → 144 take it (partial 4×4 dy tiles); pad 0 here,
+  // several tile chunks of partial sums below; 'direct' cases check the direct weight gradient.
   [{ N: 1, H: 9, W: 8, cin: 8, cout: 16, k: 3, pad: 0 }, false],
   [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3, algorithm: 'direct' }, false],
+  [{ N: 4, H: 47, W: 45, cin: 8, cout: 16, k: 3 }, false], // 576 dy tiles: two chunks
   // Stride 2 with odd and even sizes (the discriminator).
   [{ N: 2, H: 13, W: 11, cin: 6, cout: 8, k: 3, stride: 2 }, false],
   [{ N: 2, H: 12, W: 10, cin: 8, cout: 16, k: 3, stride: 2 }, false],
