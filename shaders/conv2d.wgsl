@@ -23,8 +23,10 @@
 // kernels are bound by element loads per multiply-add: register blocks amortise them (PX pixels
 // × CV·4 channels per thread, loops fully unrolled by the compiler so accumulators stay
 // registers; larger blocks measured slower), and 3×3 stride-1 convs go through Winograd
-// (shaders/conv2d_winograd.wgsl), whose GEMMs (this conv_fwd4 as a 1×1 conv) need 2.25× fewer
-// multiply-adds and loads. Measured without gain: vec4 loads of x along Cin, manual unrolling,
+// (shaders/conv2d_winograd.wgsl: F(4×4, 3×3) on its own uniform-window GEMM when Cout % 16 == 0,
+// else F(2×2, 3×3) with this conv_fwd4 as a 1×1 conv for the GEMMs), as does the 3×3 stride-1
+// weight gradient (F(3×3, 4×4) when Cin % 8 == 0 and Cout % 16 == 0); conv_bwd_w* below serve
+// the other shapes. Measured without gain: vec4 loads of x along Cin, manual unrolling,
 // dropping the padding selects. Shared memory and barriers measured slower earlier.
 // Mapping: the forward pass puts pixels on lanes and the output channel block on workgroup_id.y;
 // the weight gradient puts (tap, ci block, pixel chunk) on workgroup_id and output channels on

@@ -1,14 +1,38 @@
-// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (forward, and the input gradient, which at
-// stride 1 is a 3×3 conv of dy with the flipped, transposed kernel). Per 2×2 output tile:
-//   U = G g Gᵀ (weights, 4×4 per (ci, co)),  V = Bᵀ d B (4×4 input patch d per (tile, ci)),
-//   M[ξ] = Σ_ci V[ξ, ci] · U[ξ, ci, co]   (16 GEMMs, one per ξ = 4·row + col of the 4×4),
-//   Y = Aᵀ M A (2×2 outputs) + bias, activation.
-// 16 multiplies per 4 outputs instead of 36: 2.25× fewer. The GEMMs run on conv_fwd4 of
-// shaders/conv2d.wgsl as 1×1 convs over "pixels" = tiles, image = ξ, with a per-image weight
-// stride. Layouts: U [16, cin, cout], V [16, tiles, cin], M [16, tiles, cout] (vec4 over
-// channels: cin % 4 == 0 and cout % 4 == 0).
-//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
-//   Aᵀ = [1 1 1 0; 0 1 −1 −1]
+// Winograd convolutions for 3×3 stride-1 convs (forward, and the input gradient, which at
+// stride 1 is a 3×3 conv of dy with the flipped, transposed kernel), and the weight gradient.
+//
+// F(4×4, 3×3) (Cout % 16 == 0: wino4_weights, wino4_input, wino_gemm × 36, wino4_output):
+// 36 multiplies per 4×4 output tile, 2.25 per output instead of 9. F(2×2, 3×3) (Cout % 8 == 0
+// otherwise: wino_weights, wino_input, conv_fwd4 of shaders/conv2d.wgsl as a 1×1 conv with a
+// per-image weight stride, wino_output): 4 per output. Per output tile:
+//   U = G g Gᵀ (weights per (ci, co)),  V = Bᵀ d B (input patch d per (tile, ci)),
+//   M[ξ] = Σ_ci V[ξ, ci] · U[ξ, ci, co]   (one GEMM per ξ = (F+2)·row + col),
+//   Y = Aᵀ M A + bias, activation.
+// Layouts: U [ξ, cin, cout] (or uniform windows, see wino_gemm), V [ξ, tiles, cin],
+// M [ξ, tiles, cout] (vec4 over channels: cin % 4 == 0).
+//   F(2×2): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+//           Aᵀ = [1 1 1 0; 0 1 −1 −1]
+//   F(4×4): see the wino4_* section.
+// Weight gradient: F(3×3, 4×4), the transpose of F(4×4, 3×3) (wino4_input, wino4_dy,
+// wino_bwd_w_gemm × 36 over chunks of tiles, wino4_dw_out).
+//
+// Measured (conv 3×3 64→64 on [16, 96, 96, 64], GFLOP/s from process CPU time scaled to the 2
+// cores idle, bench/conv.ts; load average 5–8 from other processes during all runs):
+//                       GL before → after        Vulkan before → after
+//   forward             17.8 → 42.7              12.6 → 24.2
+//   input gradient      17.5 → 40.9              12.7 → 22.9
+//   weight gradient     11.5 → 48.3              7.0 → 33.6
+// Steps on GL (profile at N = 4, forward / weight gradient): GEMM with U in uniform windows,
+// 8 tiles × 16 channels per lane: 17.8 → 26; V loaded as vec4: → 29; F(4×4, 3×3): → 41.
+// Weight gradient: F(3×3, 2×2) Winograd, 8 ci × 16 co per lane with scalar V loads: 17; vec4 V
+// loads: 36; F(3×3, 4×4): 48.
+// What did not help (llvmpipe, GL): U in workgroup (shared) memory instead of a uniform window
+// (same or slower: shared loads are per-lane gathers too); U in a storage buffer in the same
+// GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over output
+// channels instead of workgroup_id.y (no change); workgroup sizes 16–128 (no change); lanes
+// that run past the end instead of returning early (slower); blocks past 8 × 4 vec4
+// accumulators per lane (spills: 16 × 4 took 3×); for the weight-gradient GEMM 8 × 4 beat
+// 4 × 4, 8 × 2, 16 × 2, 8 × 8.
 
 override WG: u32 = 64;
 override ACT: u32 = 0;        // 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
@@ -54,14 +78,14 @@ fn wino_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
 }
 
-// ---- the 16 GEMMs with U in a uniform window -----------------------------------------------
+// ---- the GEMMs with U in a uniform window ---------------------------------------------------
 //   M[ξ][t, co] (+)= Σ_{ci in chunk} V[ξ][t, ci] · U[ξ][ci, co]
 // One dispatch per (ξ, co block of GB channels, ci chunk of GB channels): the U block is bound
 // as a 16 KiB uniform window (Dawn's GL backend allows 16 KiB). Each lane owns GT tiles × GC·4
 // output channels; workgroup_id.y picks the GC group inside the block. U loads are at
-// workgroup-uniform addresses from a uniform buffer (llvmpipe: one scalar load + broadcast),
-// so only the GT loads of V per input channel are per-lane storage loads: GT loads per
-// GT·GC·4 multiply-adds instead of GT + GC·4 (the storage-buffer GEMM, conv_fwd4).
+// workgroup-uniform addresses in a uniform buffer: on llvmpipe 2× cheaper than the same loads
+// from a storage buffer (measured; not the single broadcast load one might hope for: blocks
+// with more channels than tiles per lane are slower). V is loaded as vec4 along ci.
 const GB: u32 = 64;           // block edge (ci and co) of a uniform window: 64·64·4 B = 16 KiB
 const GT: u32 = 8;            // tiles per lane
 const GC: u32 = 4;            // vec4 output-channel groups per lane

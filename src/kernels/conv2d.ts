@@ -1,6 +1,7 @@
 // 2-D convolution (shaders/conv2d.wgsl): forward with a fused bias + activation epilogue,
 // input gradient (a conv of dy with the flipped, transposed kernel over dy dilated by the
-// stride) and weight gradient (chunked reduction over pixels + a small sum pass).
+// stride) and weight gradient (chunked reduction over pixels + a small sum pass); 3×3 stride-1
+// convs with channels in vec4s take Winograd (shaders/conv2d_winograd.wgsl) for all three.
 // NHWC activations, HWIO weights [kh, kw, cin, cout], zero padding, odd or even kernels.
 
 import { grid1d } from '../graph/grid.ts';
@@ -145,10 +146,11 @@ let winoBlocking: { GB: number; GT: number; GC: number } | undefined;
 const wino = () => (winoBlocking ??= { GB: shaderConst('GB', 'conv2d_winograd'), GT: shaderConst('GT', 'conv2d_winograd'), GC: shaderConst('GC', 'conv2d_winograd') });
 
 /**
- * Winograd F(2×2, 3×3) (shaders/conv2d_winograd.wgsl) for 3×3 stride-1 convs with channels in
- * vec4s: 2.25× fewer multiplies. On llvmpipe/lavapipe every storage-buffer element load is a
+ * Winograd (shaders/conv2d_winograd.wgsl) for 3×3 stride-1 convs with channels in vec4s:
+ * F(4×4, 3×3) (4× fewer multiplies) with U in 16 KiB uniform windows when Cout % 16 == 0, else
+ * F(2×2, 3×3) (2.25× fewer). On llvmpipe/lavapipe every storage-buffer element load is a
  * per-lane scalar load with a bounds check (~10 instructions, uniform address or not), so the
- * direct kernel is bound by loads per multiply-add; the Winograd GEMMs do 2.25× fewer of both,
+ * direct kernel is bound by loads per multiply-add; the Winograd GEMMs do far fewer of both,
  * and the transforms cost far less than they save. Other shapes take the direct kernel.
  */
 function useWinograd(rt: Runtime, c: ConvCall, cin: number, cout: number): boolean {
