@@ -139,8 +139,14 @@ async function main(): Promise<void> {
     const ta = upload(a), tb = upload(b);
     const compute = (): Tensor =>
       c.kind === 'conv-fwd' ? conv2d(rt, ta, tb, null) : c.kind === 'conv-bwd-input' ? conv2dBackwardInput(rt, ta, tb, c.shape) : conv2dBackwardWeights(rt, ta, tb, [3, 3, 64, 64]);
-    res.impl = c.kind === 'conv-bwd-filter' ? 'direct (conv_bwd_w4 + sum_chunks)' : 'Winograd F(2×2,3×3)';
+    // The kernels the first call dispatches (conv2d.ts picks Winograd or direct by itself).
+    const used = new Set<string>();
+    const orig = rt.run.bind(rt);
+    rt.run = (spec: KernelSpec, d: Dispatch) => (used.add(`${spec.shader}.${spec.entry}`), orig(spec, d));
     const y = compute();
+    rt.run = orig;
+    res.impl = [...used].join(' + ');
+    res.extra = { implFromKernels: true };
     out.set(o, { shape: [...y.shape], data: await y.read() });
     y.dispose();
     call = async () => {
