@@ -74,6 +74,7 @@ function kernelLabel(s: KernelSpec): string {
   if (s.shader === 'conv2d' && (s.entry === 'conv_fwd4' || s.entry === 'conv_fwd_any')) {
     label += k.KH === 1 && k.KW === 1 ? ' (1×1: Winograd GEMM)' : ` (direct ${k.KH ?? '?'}×${k.KW ?? '?'})`;
   }
+  if (s.shader === 'conv2d' && s.entry.startsWith('conv_bwd_w') && k.KH) label += ` (direct ${k.KH}×${k.KW})`;
   return label;
 }
 
