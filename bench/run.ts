@@ -516,6 +516,7 @@ function renderDoc(res: Results): string {
     }
   }
 
+  L.push(...upscaleSection());
   L.push('## What bounds it', '');
   L.push(...bounds(res), '');
   L.push('### conv2d method notes', '');
@@ -529,6 +530,30 @@ function renderDoc(res: Results): string {
     L.push('');
   }
   return L.join('\n');
+}
+
+/** Upscaling figures from bench/upscale.ts (bench/results/upscale-<backend>.json), when run. */
+function upscaleSection(): string[] {
+  const rows: string[] = [];
+  for (const backend of ['opengl', 'vulkan']) {
+    const file = join(ROOT, `bench/results/upscale-${backend}.json`);
+    if (!existsSync(file)) continue;
+    const u = JSON.parse(readFileSync(file, 'utf8'));
+    rows.push(
+      `| ${backend} | ${u.model.split('/').pop()} (${u.config.blocks} blocks) | ${(u.frame480x270.ms / 1000).toFixed(1)} s (${u.frame480x270.gflops.toFixed(1)} GFLOP/s) | ${u.vid4Calendar.fps.toFixed(3)} (${u.vid4Calendar.frames} frames) | ${(u.big960x540.ms / 1000).toFixed(0)} s, ${u.big960x540.tiles} tiles | ${(u.big960x540.peakRssBytes / 2 ** 30).toFixed(2)} GiB | ${(u.big960x540.peakGpuBytes / 2 ** 20).toFixed(0)} MiB | ${u.date.slice(0, 16)} |`,
+    );
+  }
+  if (!rows.length) return [];
+  return [
+    '## Upscaling (`npx tsx bench/upscale.ts`)',
+    '',
+    'The shipped default model through the tiled inference path (BN folded, activations fused). Peak RSS includes the GPU buffers: on a software adapter they live in this process.',
+    '',
+    '| backend | model | 480×270 → 1920×1080 | Vid4 calendar 180×144 → 720×576, frames/s | 960×540 → 3840×2160 | peak RSS | peak GPU buffers | measured |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }
 
 function bounds(res: Results): string[] {
