@@ -9,6 +9,7 @@ import type { NamedTensor } from '../src/io/weights/types.ts';
 import { PAPER_SRRESNET } from '../src/models/generator.ts';
 import { convFlops, discriminatorFlops, generatorFlops, generatorStepFlops, vggFlops } from '../src/models/flops.ts';
 import { PAPER_DISCRIMINATOR } from '../src/models/discriminator.ts';
+import { quantile, relL2 as tfjsRelL2 } from './tfjs/util.ts';
 
 export type HostTensor = { shape: number[]; data: Float32Array };
 export type HostMap = Map<string, HostTensor>;
@@ -122,24 +123,12 @@ export function need(m: ReadonlyMap<string, HostTensor>, name: string): HostTens
   return t;
 }
 
-/** ‖a − b‖₂ / ‖b‖₂ in float64. */
+/** ‖a − b‖₂ / ‖b‖₂ in float64; outputs of different lengths disagree (Infinity). */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    num += d * d;
-    den += b[i]! * b[i]!;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+  return a.length === b.length ? tfjsRelL2(a, b) : Infinity;
 }
 
-export function quantile(sorted: readonly number[], q: number): number {
-  if (!sorted.length) return NaN;
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i), hi = Math.ceil(i);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
-}
+export { quantile };
 
 export interface Timing {
   medianMs: number;

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import type { Runtime } from '../src/graph/runtime.ts';
+import { quantile } from './tfjs/util.ts';
 
 export const BACKENDS = ['opengl', 'vulkan'] as const;
 
@@ -41,11 +42,6 @@ export interface Row {
   gflopsPerCpuCores: number;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i), hi = Math.ceil(i);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
-}
 
 /**
  * Time `fn` (which records GPU work) to completion: each sample is fn() + rt.sync().
