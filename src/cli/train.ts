@@ -1,4 +1,4 @@
-// `vivid train --config <file.json> [--resume] [--steps N] [--out DIR] [--export]`
+// `vivid train --config <file.json> [--resume] [--steps N] [--time-limit T] [--out DIR] [--export]`
 // Trains SRResNet / SRGAN with the loop of src/train/run.ts. See docs/TRAINING.md.
 
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ const USAGE = `usage: vivid train --config <file.json> [options]
   --config FILE   training configuration (docs/TRAINING.md; examples in configs/)
   --resume        continue from the newest valid checkpoint in <out>/checkpoints
   --steps N       train up to step N instead of the config's "steps"
+  --time-limit T  stop cleanly (checkpoint, exit 0) after T of training: 90s, 45m, 8h
   --out DIR       output folder instead of the config's "out" (default runs/<config name>)
   --export        write <out>/generator.safetensors and model-card.json from the newest
                   checkpoint, without training
@@ -29,6 +30,7 @@ export async function run(args: string[]): Promise<number> {
       config: { type: 'string' },
       resume: { type: 'boolean', default: false },
       steps: { type: 'string' },
+      'time-limit': { type: 'string' },
       out: { type: 'string' },
       export: { type: 'boolean', default: false },
       vgg: { type: 'string' },
@@ -63,9 +65,17 @@ export async function run(args: string[]): Promise<number> {
     worker: !values['inline-decode'],
     decodeWorkers: decodeWorkers(values['decode-workers']),
     handleSignals: true,
+    timeLimitS: values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']),
   });
   if (!values.export) console.error(`data wait: ${(100 * result.dataWaitShare).toFixed(1)}% of step time${result.rollbacks ? `; ${result.rollbacks} non-finite rollback(s), lr factor ${result.backoff}` : ''}`);
   return 0;
+}
+
+/** '90s' / '45m' / '8h' / '600' (seconds) → seconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(v.trim());
+  if (!m || Number(m[1]) <= 0) throw new Error(`--time-limit must be a positive duration like 90s, 45m or 8h, got '${v}'`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 function decodeWorkers(v: string | undefined): number | undefined {

@@ -67,6 +67,8 @@ export interface TrainOptions {
   imageCacheBytes?: number;
   /** Stop cleanly (checkpoint, return) on SIGINT/SIGTERM (the CLI sets this). */
   handleSignals?: boolean;
+  /** Stop cleanly, as on SIGTERM, once this many seconds of training have passed (checked after each step). */
+  timeLimitS?: number;
   /** Test hook: fill the LR batch with NaN the first `times` (default 1) times step `step` is tried. */
   poison?: { step: number; times?: number };
   /** Progress bar on stderr (default true). */
@@ -77,7 +79,7 @@ export interface TrainOptions {
 
 export interface TrainResult {
   step: number;
-  /** true when a signal ended the run early. */
+  /** true when a signal or the time limit ended the run early. */
   stopped: boolean;
   checkpoint: string | null;
   rollbacks: number;
@@ -237,6 +239,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     let rollbacks = 0, rollbacksHere = 0, poisoned = 0;
     say(`training ${config.stage} on ${files.length} images (${workers ? `${workers} decode worker${workers > 1 ? 's' : ''}` : 'decoding in-thread'}), steps ${s + 1}…${config.steps}, out ${out}`);
     progress.update(s);
+    const deadline = opts.timeLimitS === undefined ? Infinity : performance.now() + 1000 * opts.timeLimitS;
     while (s < config.steps && !stopRequested) {
       const next = s + 1;
       const { batch, state, waitMs } = await source.next();
@@ -280,6 +283,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       for (const k of LOSS_KEYS) if (res[k] !== undefined) entry[k] = res[k];
       record({ ...entry, lr, ms: Math.round(ms * 10) / 10, waitMs: Math.round(waitMs * 10) / 10 });
       progress.update(s, `${formatLosses(res)}  lr ${lr.toExponential(1)}  data wait ${((100 * waitTotal) / stepTotal).toFixed(0)}%`);
+      if (performance.now() >= deadline && !stopRequested) {
+        stopRequested = true;
+        say(`time limit of ${opts.timeLimitS} s reached: saving a checkpoint`);
+      }
 
       if (s % config.checkpointEvery === 0 || s === config.steps || stopRequested) {
         lastSaved = await save();

@@ -11,6 +11,7 @@ import { checkpointPath, decodeCheckpoint, listCheckpoints } from '../../src/tra
 import { train, type TrainOptions } from '../../src/train/run.ts';
 import type { TrainConfig } from '../../src/train/types.ts';
 import { loadGenerator } from '../../src/models/load.ts';
+import { parseDuration } from '../../src/cli/train.ts';
 import { textureFolder, tinyConfig } from './fixtures.ts';
 
 let rt: Runtime;
@@ -119,5 +120,20 @@ describe('training loop', () => {
     await train(config, quiet());
     await expect(train(config, quiet())).rejects.toThrow(/already holds checkpoints/);
     expect(readdirSync(join(config.out, 'checkpoints')).length).toBeGreaterThan(0);
+  });
+
+  it('--time-limit stops after the step that crosses it, with a checkpoint to resume from', async () => {
+    const config = tinyConfig(data, { steps: 50, checkpointEvery: 100 });
+    const messages: string[] = [];
+    const r = await train(config, { ...quiet(messages), timeLimitS: 1e-3 });
+    expect(r.stopped).toBe(true);
+    expect(r.step).toBe(1);
+    expect(messages.some((m) => /time limit of 0.001 s reached/.test(m))).toBe(true);
+    expect(listCheckpoints(join(config.out, 'checkpoints')).map((c) => c.step)).toEqual([1, 0]);
+  });
+
+  it('parses --time-limit durations and refuses nonsense', () => {
+    expect([parseDuration('90s'), parseDuration('45m'), parseDuration('1.5h'), parseDuration('600')]).toEqual([90, 2700, 5400, 600]);
+    for (const bad of ['', '0', '-3m', '5 days', 'm']) expect(() => parseDuration(bad)).toThrow(/--time-limit must be a positive duration/);
   });
 });
