@@ -10,6 +10,8 @@ const USAGE = `usage: vivid train --config <file.json> [options]
 
   --config FILE   training configuration (docs/TRAINING.md; examples in configs/)
   --resume        continue from the newest valid checkpoint in <out>/checkpoints
+  --new-data-order  with --resume: the data folders changed since the checkpoint; keep
+                  weights, optimiser and step, and draw a fresh data order over the new data
   --steps N       train up to step N instead of the config's "steps"
   --time-limit T  stop cleanly (checkpoint, exit 0) after T of training: 90s, 45m, 8h
   --out DIR       output folder instead of the config's "out" (default runs/<config name>)
@@ -29,6 +31,7 @@ export async function run(args: string[]): Promise<number> {
     options: {
       config: { type: 'string' },
       resume: { type: 'boolean', default: false },
+      'new-data-order': { type: 'boolean', default: false },
       steps: { type: 'string' },
       'time-limit': { type: 'string' },
       out: { type: 'string' },
@@ -59,6 +62,7 @@ export async function run(args: string[]): Promise<number> {
   if (backend && !['auto', 'vulkan', 'opengl'].includes(backend)) throw new Error(`--backend must be auto, vulkan or opengl, got '${backend}'`);
   const result = await train(config, {
     resume: values.resume,
+    newDataOrder: values['new-data-order'],
     exportOnly: values.export,
     vggDir: values.vgg,
     backend,

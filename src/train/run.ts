@@ -67,6 +67,8 @@ export interface TrainOptions {
   imageCacheBytes?: number;
   /** Stop cleanly (checkpoint, return) on SIGINT/SIGTERM (the CLI sets this). */
   handleSignals?: boolean;
+  /** On resume, start a fresh data order instead of the checkpoint's (after images were added or removed). */
+  newDataOrder?: boolean;
   /** Stop cleanly, as on SIGTERM, once this many seconds of training have passed (checked after each step). */
   timeLimitS?: number;
   /** Test hook: fill the LR batch with NaN the first `times` (default 1) times step `step` is tried. */
@@ -208,18 +210,25 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       workers ? workerLoader(config.generator.scale, config.blurSigma, workers) : inlineLoader(config.generator.scale, config.blurSigma),
       opts.imageCacheBytes ?? DEFAULT_IMAGE_CACHE,
     );
-    const makeSource = (state?: SamplerState) => new BatchSource(new PatchSampler(files, {
+    const makeSource = (state?: SamplerState, seedOffset = 0) => new BatchSource(new PatchSampler(files, {
       scale: config.generator.scale,
       patchSize: config.patchSize,
       patchesPerImage: config.patchesPerImage,
       blurSigma: config.blurSigma,
-      seed: config.seed,
+      seed: config.seed + seedOffset,
       load: (p) => loader!.load(p),
       // Keep every worker busy, plus one image in hand.
       lookahead: workers + 1,
       warn: say,
     }, state), config.batchSize);
-    let source = makeSource(samplerState);
+    if (samplerState && opts.newDataOrder) {
+      say(`fresh data order over ${files.length} images (the checkpoint's covered ${samplerState.order.length}); weights, optimiser and step kept`);
+      samplerState = undefined;
+    } else if (samplerState && samplerState.order.length !== files.length) {
+      throw new Error(`the checkpoint's data order covers ${samplerState.order.length} images but the data folders now hold ${files.length}: pass --new-data-order to continue with a fresh order over the new data (weights, optimiser and step are kept), or restore the data`);
+    }
+    // A fresh order after a resume is seeded by the step too, so it does not replay the first epoch's.
+    let source = makeSource(samplerState, s);
     let savedStep = s;
     let dataState: SamplerState = source.sampler.state;
 

@@ -122,6 +122,18 @@ describe('training loop', () => {
     expect(readdirSync(join(config.out, 'checkpoints')).length).toBeGreaterThan(0);
   });
 
+  it('resuming after the data folders changed asks for --new-data-order, which keeps the weights and step', async () => {
+    const config = tinyConfig(data, { steps: 2, checkpointEvery: 2 });
+    await train(config, quiet());
+    const moreData = { ...config, data: [data, textureFolder(5, 2, 64)], steps: 4 };
+    await expect(train(moreData, { ...quiet(), resume: true })).rejects.toThrow(/covers 5 images but the data folders now hold 7: pass --new-data-order/);
+    const messages: string[] = [];
+    const r = await train(moreData, { ...quiet(messages), resume: true, newDataOrder: true });
+    expect(messages.some((m) => /fresh data order over 7 images \(the checkpoint's covered 5\)/.test(m))).toBe(true);
+    expect(r.step).toBe(4);
+    expect([...losses(config).keys()]).toEqual([1, 2, 3, 4]);
+  });
+
   it('--time-limit stops after the step that crosses it, with a checkpoint to resume from', async () => {
     const config = tinyConfig(data, { steps: 50, checkpointEvery: 100 });
     const messages: string[] = [];
