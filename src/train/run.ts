@@ -247,7 +247,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
 
     let rollbacks = 0, rollbacksHere = 0, poisoned = 0;
     say(`training ${config.stage} on ${files.length} images (${workers ? `${workers} decode worker${workers > 1 ? 's' : ''}` : 'decoding in-thread'}), steps ${s + 1}…${config.steps}, out ${out}`);
-    progress.update(s);
+    progress.startAt(s);
     const deadline = opts.timeLimitS === undefined ? Infinity : performance.now() + 1000 * opts.timeLimitS;
     while (s < config.steps && !stopRequested) {
       const next = s + 1;

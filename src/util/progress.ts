@@ -48,8 +48,10 @@ export class Progress {
   private readonly tty: boolean;
   private readonly enabled: boolean;
   private readonly intervalMs: number;
-  private readonly start = Date.now();
+  private start = Date.now();
   private count = 0;
+  /** Units done before this session (a resumed run): counted in the bar, not in the rate. */
+  private base = 0;
   private status = '';
   private lastDraw = 0;
   private drawn = false;
@@ -79,6 +81,14 @@ export class Progress {
     this.update(this.count + n, status);
   }
 
+  /** Resumed work: n units were done before now; the rate and total time count from here. */
+  startAt(n: number): void {
+    this.start = Date.now();
+    this.count = this.base = n;
+    this.samples = [[this.start, n]];
+    this.maybeDraw(this.start);
+  }
+
   /** Set the absolute count. */
   update(done: number, status?: string): void {
     this.count = done;
@@ -104,7 +114,7 @@ export class Progress {
    */
   rate(now = Date.now()): number {
     const first = this.samples[0]!, last = this.samples[this.samples.length - 1]!;
-    if (this.finished) return now > this.start ? (this.count * 1000) / (now - this.start) : 0;
+    if (this.finished) return now > this.start ? ((this.count - this.base) * 1000) / (now - this.start) : 0;
     if (this.samples.length < 2) {
       const dt = (now - first[0]) / 1000;
       return dt > 0 ? (this.count - first[1]) / dt : 0;

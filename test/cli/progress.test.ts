@@ -77,3 +77,24 @@ describe('Progress rate with slow units', () => {
     }
   });
 });
+
+describe('Progress of resumed work', () => {
+  it('counts units done before startAt() in the bar but not in the rate or the time', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { chunks, stream } = sink(false);
+      const p = new Progress({ label: 'train', total: 2000, unit: 'steps', stream, interval: 5 });
+      vi.setSystemTime(1000);
+      p.startAt(1900);
+      vi.setSystemTime(11_000);
+      p.update(1920);
+      expect(chunks.at(-1), chunks.at(-1)).toMatch(/1920\/2000 steps  2\.00 steps\/s  ETA 0:40/);
+      vi.setSystemTime(21_000);
+      p.update(1940);
+      p.done();
+      expect(chunks.at(-1), chunks.at(-1)).toMatch(/1940\/2000 steps  2\.00 steps\/s  in 0:20/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
