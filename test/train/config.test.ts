@@ -1,6 +1,6 @@
 // Config files: defaults fill in, every bad field is named, unknown fields are errors.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +46,11 @@ describe('training config', () => {
     expect(learningRate(c, 201, 0.5)).toBeCloseTo(5e-7, 18);
   });
 
-  it('accepts the shipped example configs', () => {
-    for (const name of ['srresnet-mse', 'srgan', 'tiny']) expect(() => loadConfig(`configs/${name}.json`)).not.toThrow();
+  it('accepts every shipped config, and each init it names exists or is made by another config', () => {
+    const names = readdirSync('configs').filter((f) => f.endsWith('.json'));
+    expect(names.length).toBeGreaterThanOrEqual(7);
+    const configs = names.map((n) => loadConfig(`configs/${n}`));
+    const outs = new Set(configs.map((c) => join(c.out, 'generator.safetensors')));
+    for (const c of configs) if (c.init) expect(existsSync(c.init) || outs.has(c.init), `${c.out}: init ${c.init}`).toBe(true);
   });
 });
