@@ -8,6 +8,7 @@ import { grid1d } from '../graph/grid.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import { shaderSource } from '../graph/shaders.ts';
 import type { Shape, Tensor } from '../graph/tensor.ts';
+import { rgbConv, rgbSide, rgbWeights } from './conv2d_rgb.ts';
 
 export type Epilogue =
   | { kind: 'none' }
@@ -113,6 +114,14 @@ function launchConv(rt: Runtime, c: ConvCall): void {
     alphaStride = ep.alpha.size === 1 ? 0 : 1;
   }
   if (c.bias && c.bias.size !== cout) throw new Error(`conv2d: bias has ${c.bias.size} values for ${cout} channels`);
+  // 3 channels on one side (RGB in or out, stride 1): shaders/conv2d_rgb.wgsl.
+  if (c.algorithm !== 'direct' && rgbSide(KH, KW, cin, cout, c.stride, c.dilation)) {
+    rgbConv(rt, {
+      x: c.x, w: c.w, y: c.y, bias: c.bias, act: ACT[ep.kind], slope: ep.kind === 'leaky' ? ep.slope : 0,
+      alpha: ep.kind === 'prelu' ? ep.alpha : null, padH: c.padH, padW: c.padW,
+    });
+    return;
+  }
   // Unused bindings still need a buffer: the weights stand in (read-only, never read).
   const bias = c.bias ?? c.w;
   const alpha = ep.kind === 'prelu' ? ep.alpha : c.w;
@@ -311,6 +320,9 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
   const g = geometry(KH, KW, opts);
   if (wcin !== cin || dc !== cout || dn !== N || ho !== convOutSize(H, KH, g.stride, g.padH) || wo !== convOutSize(W, KW, g.stride, g.padW)) {
     throw new Error(`conv2dBackwardWeights: dy [${dy.shape}] does not fit x [${x.shape}] and w [${wShape}] at stride ${g.stride}, pad ${g.padH}`);
+  }
+  if ((opts.algorithm ?? 'auto') !== 'direct' && rgbSide(KH, KW, cin, cout, g.stride)) {
+    return rgbWeights(rt, x, dy, KH, KW, g.padH, g.padW);
   }
   if (useWinogradWeights(rt, KH, KW, g.stride, cin, cout, ho, wo, opts.algorithm ?? 'auto')) {
     return winogradWeights(rt, x, dy, cin, cout, g.padH, g.padW);

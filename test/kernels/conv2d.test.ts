@@ -80,9 +80,29 @@ const CASES: Array<[Case, boolean]> = [
   [{ N: 2, H: 13, W: 11, cin: 5, cout: 7, k: 3 }, true],
   // Cout = 8: the vec4 fast path, same odd spatial shape.
   [{ N: 2, H: 13, W: 11, cin: 5, cout: 8, k: 3 }, true],
-  // Generator's first and last layers.
+  // Generator's first and last layers: 3 channels on one side (shaders/conv2d_rgb.wgsl). The
+  // forward of 3 → C, the input gradient of C → 3 and the weight gradient of 3 → C take the
+  // 'wide' kernels; the forward of C → 3, the input gradient of 3 → C and the weight gradient
+  // of C → 3 the 'narrow' ones. Also on the generic direct kernels ('direct').
   [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9 }, false],
   [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9 }, false],
+  [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9, algorithm: 'direct' }, false],
+  [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9, algorithm: 'direct' }, false],
+  // RGB kernels: Cout 20 (a partial 16-channel window and vec4 group), odd sizes, partial pixel
+  // tiles, several row chunks of the weight gradient, every epilogue; Cin 37 (three input
+  // windows of 16, the last partial, accumulated; the epilogue on the last).
+  [{ N: 3, H: 13, W: 17, cin: 3, cout: 20, k: 9 }, true],
+  [{ N: 2, H: 9, W: 19, cin: 37, cout: 3, k: 9 }, true],
+  // 3 → 3 (the wide kernels), other kernel sizes and pads, more lanes than one workgroup on
+  // the weight gradients (260 and 150 wide channels).
+  [{ N: 2, H: 9, W: 7, cin: 3, cout: 3, k: 9 }, false],
+  [{ N: 2, H: 8, W: 9, cin: 3, cout: 8, k: 3, pad: 0 }, false],
+  [{ N: 1, H: 7, W: 12, cin: 19, cout: 3, k: 5, pad: 1 }, false],
+  [{ N: 1, H: 6, W: 7, cin: 3, cout: 260, k: 3 }, false],
+  [{ N: 1, H: 7, W: 6, cin: 150, cout: 3, k: 1 }, false],
+  // Routing boundaries: larger than the RGB kernels' 9×9 (direct), and stride 2 (direct; its
+  // input gradient is dilated) further below.
+  [{ N: 1, H: 12, W: 13, cin: 3, cout: 4, k: 11 }, false],
   // Residual block conv on a small spatial size; more pixels than one weight-gradient chunk.
   [{ N: 2, H: 7, W: 9, cin: 64, cout: 64, k: 3 }, false],
   [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3 }, false],
