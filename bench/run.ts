@@ -603,11 +603,11 @@ function bounds(res: Results): string[] {
   for (const r of res.results.filter((x) => x.profile?.length)) {
     const total = r.profile!.reduce((s, e) => s + e.ms, 0);
     const share = (re: RegExp) => (100 * r.profile!.filter((e) => re.test(e.kernel)).reduce((s, e) => s + e.ms, 0)) / total;
-    const conv = share(/^conv2d/), gemm = share(/gemm|GEMM/), trans = share(/^conv2d_winograd\.(?!.*gemm)/), direct = share(/^conv2d\.(?!.*GEMM)/);
+    const conv = share(/^conv2d/), gemm = share(/gemm|GEMM/), trans = share(/^conv2d_winograd\.(?!.*gemm)/), direct = share(/^conv2d\.(?!.*GEMM)/), rgb = share(/^conv2d_rgb\./);
     const top = r.profile!.slice(0, 3).map((e) => `${e.kernel} ${f((100 * e.ms) / total, 0)}%`).join(', ');
     const big = r.profile!.filter((e) => /^conv2d\./.test(e.kernel) && e.dispatches <= 2 && e.ms / total >= 0.05).map((e) => `${e.kernel} (${e.dispatches} dispatch${e.dispatches > 1 ? 'es' : ''}, ${f((100 * e.ms) / total, 0)}%)`);
     out.push(
-      `- **${r.case}**: convolutions take ${f(conv, 0)}% of the replayed time — Winograd GEMMs ${f(gemm, 0)}%, Winograd transforms ${f(trans, 0)}%, direct conv kernels ${f(direct, 0)}%; the rest (batch norm, PReLU, adds, pixel shuffle, loss, Adam, reductions) ${f(100 - conv, 0)}%. Top kernels: ${top}.` +
+      `- **${r.case}**: convolutions take ${f(conv, 0)}% of the replayed time — Winograd GEMMs ${f(gemm, 0)}%, Winograd transforms ${f(trans, 0)}%, ${rgb > 0 ? `RGB kernels (shaders/conv2d_rgb.wgsl: the 9×9 head and tail) ${f(rgb, 0)}%, ` : ''}direct conv kernels ${f(direct, 0)}%; the rest (batch norm, PReLU, adds, pixel shuffle, loss, Adam, reductions) ${f(100 - conv, 0)}%. Top kernels: ${top}.` +
         (big.length ? ` A few single dispatches weigh far more than their FLOPs: ${big.join(', ')} — these are the 9×9 head and tail convs (3 channels on one side), which run on the direct kernels, not Winograd, and on the generic \`*_any\` entry points where the 3-channel side is the vectorised one.` : ''),
     );
   }

@@ -31,6 +31,8 @@ override HAS_BIAS: u32 = 0;
 
 const MAXK: u32 = 9u;         // largest KH, KW: sizes the register arrays
 const PX: u32 = 8u;           // forward: output pixels per lane (consecutive along W)
+const SEG: u32 = PX + MAXK - 1u; // forward: input row segment of a lane
+const PY: u32 = 4u;           // narrow forward: output rows per lane (row_narrow calls: one per row)
 const CV: u32 = 2u;           // wide forward: vec4 groups of output channels per lane
 const WB: u32 = 16u;          // wide forward: output channels per uniform window
 const WV: u32 = 7u;           // narrow forward: vec4s per (kh, ci) of the window, ceil(3·MAXK / 4)
@@ -95,7 +97,8 @@ struct FwdParams {
   pad_h: i32,
   pad_w: i32,
   tiles_w: u32,      // ceil(wo / PX)
-  threads: u32,      // n · ho · tiles_w
+  tiles_h: u32,      // narrow: ceil(ho / PY)
+  threads: u32,      // n · ho · tiles_w (wide), n · tiles_h · tiles_w (narrow)
   c0: u32,           // wide: first output channel of this window; narrow: first input channel
   cw: u32,           // narrow: input channels in this window
   cww: u32,          // narrow: input channels per window (the packing stride)
@@ -136,8 +139,8 @@ fn tile(gid: vec3<u32>, nwg: vec3<u32>) -> Tile {
 
 // The PX + KW − 1 input values of row `row` (pixel index of its first column), columns
 // ow0 − pad_w …, channel `c` of `stride` channels; zero outside the image.
-fn load_segment(row: u32, ow0: u32, c: u32, stride: u32) -> array<f32, PX + MAXK - 1u> {
-  var xr: array<f32, PX + MAXK - 1u>;
+fn load_segment(row: u32, ow0: u32, c: u32, stride: u32) -> array<f32, SEG> {
+  var xr: array<f32, SEG>;
   let iw0 = i32(ow0) - fp.pad_w;
   for (var j = 0u; j < PX + KW - 1u; j++) {
     let iw = iw0 + i32(j);
@@ -145,6 +148,27 @@ fn load_segment(row: u32, ow0: u32, c: u32, stride: u32) -> array<f32, PX + MAXK
     xr[j] = select(0.0, xf[(row + select(0u, u32(iw), ok)) * stride + c], ok);
   }
   return xr;
+}
+
+// xr[j] ← xr[j + 1]. The tap loop (kw) is not unrolled by the compiler (too large), so
+// xr[j + kw] would be a dynamic index into a register array: llvmpipe turns that into a
+// per-lane gather from the stack. Shifting the segment by one per tap keeps every index constant.
+fn shift(xr: ptr<function, array<f32, SEG>>) {
+  for (var s = 0u; s + 1u < SEG; s++) { (*xr)[s] = (*xr)[s + 1u]; }
+}
+
+// One tap kw (a constant at every call: MAXK calls, the ones past KW fold away) of the wide
+// forward. The compiler does not unroll a loop over kw (too large), and then xr[j + kw] is a
+// dynamic index into a register array, which llvmpipe turns into a per-lane gather from the
+// stack, and every accumulator update inside the loop into a masked blend + spill round trip.
+fn tap_wide(acc: ptr<function, array<vec4<f32>, PX * CV> >, xr: ptr<function, array<f32, SEG>>, wb: u32, kw: u32) {
+  if (kw >= KW) { return; }
+  var wv: array<vec4<f32>, CV>;
+  for (var v = 0u; v < CV; v++) { wv[v] = uw[wb + kw * 3u * (WB / 4u) + v]; }
+  for (var j = 0u; j < PX; j++) {
+    let xv = vec4<f32>((*xr)[j + kw]);
+    for (var v = 0u; v < CV; v++) { (*acc)[j * CV + v] = fma(xv, wv[v], (*acc)[j * CV + v]); }
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -159,15 +183,12 @@ fn rgb_fwd_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     if (ih < 0 || u32(ih) >= fp.h) { continue; }
     let row = (t.n * fp.h + u32(ih)) * fp.w;
     for (var ci = 0u; ci < 3u; ci++) {
-      let xr = load_segment(row, t.ow0, ci, 3u);
-      for (var kw = 0u; kw < KW; kw++) {
-        var wv: array<vec4<f32>, CV>;
-        for (var v = 0u; v < CV; v++) { wv[v] = uw[((kh * KW + kw) * 3u + ci) * (WB / 4u) + cb + v]; }
-        for (var j = 0u; j < PX; j++) {
-          let xv = vec4<f32>(xr[j + kw]);
-          for (var v = 0u; v < CV; v++) { acc[j * CV + v] = fma(xv, wv[v], acc[j * CV + v]); }
-        }
-      }
+      var xr = load_segment(row, t.ow0, ci, 3u);
+      let wb = (kh * KW * 3u + ci) * (WB / 4u) + cb;
+      // The taps one by one with constant kw (see tap_wide).
+      tap_wide(&acc, &xr, wb, 0u); tap_wide(&acc, &xr, wb, 1u); tap_wide(&acc, &xr, wb, 2u);
+      tap_wide(&acc, &xr, wb, 3u); tap_wide(&acc, &xr, wb, 4u); tap_wide(&acc, &xr, wb, 5u);
+      tap_wide(&acc, &xr, wb, 6u); tap_wide(&acc, &xr, wb, 7u); tap_wide(&acc, &xr, wb, 8u);
     }
   }
   let obase = (t.n * fp.ho + t.oh) * fp.wo;
@@ -183,37 +204,63 @@ fn rgb_fwd_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
 }
 
-@compute @workgroup_size(WG)
-fn rgb_fwd_narrow(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = tile(gid, nwg);
-  if (!t.ok) { return; }
-  var acc: array<f32, PX * 3u>;
-  for (var kh = 0u; kh < KH; kh++) {
-    let ih = i32(t.oh) - fp.pad_h + i32(kh);
-    if (ih < 0 || u32(ih) >= fp.h) { continue; }
-    let row = (t.n * fp.h + u32(ih)) * fp.w;
-    for (var ci = 0u; ci < fp.cw; ci++) {
-      let xr = load_segment(row, t.ow0, fp.c0 + ci, fp.cin);
-      var wr: array<vec4<f32>, WV>;
-      for (var v = 0u; v < WV; v++) { wr[v] = uw[(kh * fp.cww + ci) * WV + v]; }
-      for (var kw = 0u; kw < KW; kw++) {
-        for (var co = 0u; co < 3u; co++) {
-          let e = kw * 3u + co;
-          let wk = wr[e / 4u][e % 4u];
-          for (var j = 0u; j < PX; j++) { acc[j * 3u + co] = fma(xr[j + kw], wk, acc[j * 3u + co]); }
-        }
-      }
+// One tap kw (constant at every call) of input row segment xr for output row py of the narrow
+// forward, with the 3·KW weights wr of that (kh, ci).
+fn tap_narrow(acc: ptr<function, array<f32, PY * PX * 3u> >, xr: ptr<function, array<f32, SEG> >,
+              wr: ptr<function, array<vec4<f32>, WV> >, py: u32, kw: u32) {
+  if (kw >= KW) { return; }
+  for (var co = 0u; co < 3u; co++) {
+    let wk = (*wr)[(kw * 3u + co) / 4u][(kw * 3u + co) % 4u];
+    for (var j = 0u; j < PX; j++) {
+      let a = (py * PX + j) * 3u + co;
+      (*acc)[a] = fma((*xr)[j + kw], wk, (*acc)[a]);
     }
   }
-  let obase = (t.n * fp.ho + t.oh) * fp.wo;
-  for (var j = 0u; j < PX; j++) {
-    if (t.ow0 + j >= fp.wo) { break; }
-    let o = (obase + t.ow0 + j) * 3u;
-    for (var co = 0u; co < 3u; co++) {
-      var z = acc[j * 3u + co];
-      if (fp.accum != 0u) { z += y[o + co]; }
-      if (fp.finish != 0u) { z = act(z, co); }
-      y[o + co] = z;
+}
+
+// Input row ri of the lane's patch feeds output row py (constant at every call) through the
+// kernel row kh = ri − py, when that is one: a uniform branch.
+fn row_narrow(acc: ptr<function, array<f32, PY * PX * 3u> >, xr: ptr<function, array<f32, SEG> >, ri: u32, ci: u32, py: u32) {
+  if (ri < py || ri - py >= KH) { return; }
+  var wr: array<vec4<f32>, WV>;
+  for (var v = 0u; v < WV; v++) { wr[v] = uw[((ri - py) * fp.cww + ci) * WV + v]; }
+  tap_narrow(acc, xr, &wr, py, 0u); tap_narrow(acc, xr, &wr, py, 1u); tap_narrow(acc, xr, &wr, py, 2u);
+  tap_narrow(acc, xr, &wr, py, 3u); tap_narrow(acc, xr, &wr, py, 4u); tap_narrow(acc, xr, &wr, py, 5u);
+  tap_narrow(acc, xr, &wr, py, 6u); tap_narrow(acc, xr, &wr, py, 7u); tap_narrow(acc, xr, &wr, py, 8u);
+}
+
+// A lane computes a PY × PX tile of output pixels × 3 channels: each input value it loads (a
+// row segment per patch row and channel) feeds up to PY kernel rows × KW taps × 3 channels.
+@compute @workgroup_size(WG)
+fn rgb_fwd_narrow(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.z * nwg.x * WG;
+  if (t >= fp.threads) { return; }
+  let r = t / fp.tiles_w;
+  let ow0 = (t % fp.tiles_w) * PX;
+  let oh0 = (r % fp.tiles_h) * PY;
+  let n = r / fp.tiles_h;
+  var acc: array<f32, PY * PX * 3u>;
+  for (var ci = 0u; ci < fp.cw; ci++) {
+    for (var ri = 0u; ri < PY + KH - 1u; ri++) {
+      let ih = i32(oh0 + ri) - fp.pad_h;
+      if (ih < 0 || u32(ih) >= fp.h) { continue; }
+      var xr = load_segment((n * fp.h + u32(ih)) * fp.w, ow0, fp.c0 + ci, fp.cin);
+      row_narrow(&acc, &xr, ri, ci, 0u); row_narrow(&acc, &xr, ri, ci, 1u);
+      row_narrow(&acc, &xr, ri, ci, 2u); row_narrow(&acc, &xr, ri, ci, 3u);
+    }
+  }
+  for (var py = 0u; py < PY; py++) {
+    let oh = oh0 + py;
+    if (oh >= fp.ho) { break; }
+    for (var j = 0u; j < PX; j++) {
+      if (ow0 + j >= fp.wo) { break; }
+      let o = ((n * fp.ho + oh) * fp.wo + ow0 + j) * 3u;
+      for (var co = 0u; co < 3u; co++) {
+        var z = acc[(py * PX + j) * 3u + co];
+        if (fp.accum != 0u) { z += y[o + co]; }
+        if (fp.finish != 0u) { z = act(z, co); }
+        y[o + co] = z;
+      }
     }
   }
 }

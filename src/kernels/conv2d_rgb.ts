@@ -15,7 +15,7 @@ const SHADER = 'conv2d_rgb';
 const WINDOW = 4096;
 const WG = 64;
 
-let consts: Record<'MAXK' | 'PX' | 'CV' | 'WB' | 'WV' | 'CI' | 'CO', number> | undefined;
+let consts: Record<'MAXK' | 'PX' | 'PY' | 'CV' | 'WB' | 'WV' | 'CI' | 'CO', number> | undefined;
 /** The blocking constants of the WGSL, defined once there. Read lazily: the shader loader is
  *  ready once a Runtime exists. */
 function C() {
@@ -26,7 +26,7 @@ function C() {
     if (!m) throw new Error(`shaders/${SHADER}.wgsl has no 'const ${name}: u32 = <n>;'`);
     return Number(m[1]);
   };
-  return (consts = { MAXK: get('MAXK'), PX: get('PX'), CV: get('CV'), WB: get('WB'), WV: get('WV'), CI: get('CI'), CO: get('CO') });
+  return (consts = { MAXK: get('MAXK'), PX: get('PX'), PY: get('PY'), CV: get('CV'), WB: get('WB'), WV: get('WV'), CI: get('CI'), CO: get('CO') });
 }
 
 export type RgbSide = 'wide' | 'narrow';
@@ -61,14 +61,16 @@ export function rgbConv(rt: Runtime, c: RgbConv): void {
   const [, ho, wo] = c.y.shape as unknown as [number, number, number, number];
   const side = rgbSide(KH, KW, cin, cout, 1);
   if (!side) throw new Error(`conv2d_rgb: no RGB kernel for ${cin} → ${cout}, ${KH}×${KW}`);
-  const { PX, CV, WB, WV } = C();
+  const { PX, PY, CV, WB, WV } = C();
   const alphaStride = c.alpha && c.alpha.size !== 1 ? 1 : 0;
   // Unused bindings still need a buffer: x stands in (read-only, never read).
   const bias = c.bias ?? c.x;
   const alpha = c.alpha ?? c.x;
   const constants = { KH, KW, WG, ACT: c.act, HAS_BIAS: c.bias ? 1 : 0 };
   const tilesW = Math.ceil(wo / PX);
-  const threads = N * ho * tilesW;
+  // Wide: a lane per PX pixels of a row; narrow: per PY × PX tile.
+  const tilesH = side === 'wide' ? ho : Math.ceil(ho / PY);
+  const threads = N * tilesH * tilesW;
   const [gx, gz] = grid1d(threads, WG);
   // Windows: 16 output channels each (wide), or cww input channels each (narrow).
   const cww = side === 'wide' ? WB : Math.min(cin, Math.floor(WINDOW / (4 * WV * KH)));
@@ -80,7 +82,7 @@ export function rgbConv(rt: Runtime, c: RgbConv): void {
   );
   for (let b = 0; b < windows; b++) {
     const uniforms = {
-      h: H, w: W, cin, ho, wo, cout, pad_h: c.padH, pad_w: c.padW, tiles_w: tilesW, threads,
+      h: H, w: W, cin, ho, wo, cout, pad_h: c.padH, pad_w: c.padW, tiles_w: tilesW, tiles_h: tilesH, threads,
       c0: b * cww, cw: Math.min(cww, (side === 'wide' ? cout : cin) - b * cww), cww,
       accum: b > 0 ? 1 : 0, finish: b === windows - 1 ? 1 : 0, slope: c.slope, alpha_stride: alphaStride,
     };
