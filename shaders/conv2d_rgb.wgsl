@@ -157,17 +157,19 @@ fn shift(xr: ptr<function, array<f32, SEG>>) {
   for (var s = 0u; s + 1u < SEG; s++) { (*xr)[s] = (*xr)[s + 1u]; }
 }
 
-// One tap kw (a constant at every call: MAXK calls, the ones past KW fold away) of the wide
-// forward. The compiler does not unroll a loop over kw (too large), and then xr[j + kw] is a
-// dynamic index into a register array, which llvmpipe turns into a per-lane gather from the
-// stack, and every accumulator update inside the loop into a masked blend + spill round trip.
-fn tap_wide(acc: ptr<function, array<vec4<f32>, PX * CV> >, xr: ptr<function, array<f32, SEG>>, wb: u32, kw: u32) {
-  if (kw >= KW) { return; }
-  var wv: array<vec4<f32>, CV>;
-  for (var v = 0u; v < CV; v++) { wv[v] = uw[wb + kw * 3u * (WB / 4u) + v]; }
-  for (var j = 0u; j < PX; j++) {
-    let xv = vec4<f32>((*xr)[j + kw]);
-    for (var v = 0u; v < CV; v++) { (*acc)[j * CV + v] = fma(xv, wv[v], (*acc)[j * CV + v]); }
+// Output pixel j (a constant at every call) of the wide forward: its 4·CV channels over the KW
+// taps of input row segment xr, with the weights wk [kw][v] of this (kh, ci). Loops the
+// compiler does not unroll would index xr[j + kw] dynamically, which llvmpipe turns into a
+// per-lane gather from the stack; hence the calls with constant j (the small inner loops are
+// unrolled). Pixel-major, so each accumulator stays in registers through its KW multiply-adds.
+fn pix_wide(acc: ptr<function, array<vec4<f32>, PX * CV> >, xr: ptr<function, array<f32, SEG> >,
+            wk: ptr<function, array<vec4<f32>, MAXK * CV> >, j: u32) {
+  for (var v = 0u; v < CV; v++) {
+    var a = (*acc)[j * CV + v];
+    for (var kw = 0u; kw < MAXK; kw++) {
+      if (kw < KW) { a = fma(vec4<f32>((*xr)[j + kw]), (*wk)[kw * CV + v], a); }
+    }
+    (*acc)[j * CV + v] = a;
   }
 }
 
@@ -184,11 +186,16 @@ fn rgb_fwd_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     let row = (t.n * fp.h + u32(ih)) * fp.w;
     for (var ci = 0u; ci < 3u; ci++) {
       var xr = load_segment(row, t.ow0, ci, 3u);
-      let wb = (kh * KW * 3u + ci) * (WB / 4u) + cb;
-      // The taps one by one with constant kw (see tap_wide).
-      tap_wide(&acc, &xr, wb, 0u); tap_wide(&acc, &xr, wb, 1u); tap_wide(&acc, &xr, wb, 2u);
-      tap_wide(&acc, &xr, wb, 3u); tap_wide(&acc, &xr, wb, 4u); tap_wide(&acc, &xr, wb, 5u);
-      tap_wide(&acc, &xr, wb, 6u); tap_wide(&acc, &xr, wb, 7u); tap_wide(&acc, &xr, wb, 8u);
+      var wk: array<vec4<f32>, MAXK * CV>;
+      for (var kw = 0u; kw < MAXK; kw++) {
+        for (var v = 0u; v < CV; v++) {
+          wk[kw * CV + v] = uw[((kh * KW + min(kw, KW - 1u)) * 3u + ci) * (WB / 4u) + cb + v];
+        }
+      }
+      // One call per pixel: PX = 8.
+      pix_wide(&acc, &xr, &wk, 0u); pix_wide(&acc, &xr, &wk, 1u); pix_wide(&acc, &xr, &wk, 2u);
+      pix_wide(&acc, &xr, &wk, 3u); pix_wide(&acc, &xr, &wk, 4u); pix_wide(&acc, &xr, &wk, 5u);
+      pix_wide(&acc, &xr, &wk, 6u); pix_wide(&acc, &xr, &wk, 7u);
     }
   }
   let obase = (t.n * fp.ho + t.oh) * fp.wo;
@@ -204,17 +211,18 @@ fn rgb_fwd_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
 }
 
-// One tap kw (constant at every call) of input row segment xr for output row py of the narrow
-// forward, with the 3·KW weights wr of that (kh, ci).
-fn tap_narrow(acc: ptr<function, array<f32, PY * PX * 3u> >, xr: ptr<function, array<f32, SEG> >,
-              wr: ptr<function, array<vec4<f32>, WV> >, py: u32, kw: u32) {
-  if (kw >= KW) { return; }
+// Output pixel j (constant at every call) of output row py of the narrow forward: its 3
+// channels over the KW taps of input row segment xr, with the 3·KW weights wr of this (kh, ci).
+// Pixel-major, so each accumulator stays in a register through its KW multiply-adds (tap-major
+// order spills and reloads every accumulator once per tap).
+fn pix_narrow(acc: ptr<function, array<f32, PY * PX * 3u> >, xr: ptr<function, array<f32, SEG> >,
+              wr: ptr<function, array<vec4<f32>, WV> >, py: u32, j: u32) {
   for (var co = 0u; co < 3u; co++) {
-    let wk = (*wr)[(kw * 3u + co) / 4u][(kw * 3u + co) % 4u];
-    for (var j = 0u; j < PX; j++) {
-      let a = (py * PX + j) * 3u + co;
-      (*acc)[a] = fma((*xr)[j + kw], wk, (*acc)[a]);
+    var a = (*acc)[(py * PX + j) * 3u + co];
+    for (var kw = 0u; kw < MAXK; kw++) {
+      if (kw < KW) { a = fma((*xr)[j + kw], (*wr)[(kw * 3u + co) / 4u][(kw * 3u + co) % 4u], a); }
     }
+    (*acc)[(py * PX + j) * 3u + co] = a;
   }
 }
 
@@ -224,9 +232,10 @@ fn row_narrow(acc: ptr<function, array<f32, PY * PX * 3u> >, xr: ptr<function, a
   if (ri < py || ri - py >= KH) { return; }
   var wr: array<vec4<f32>, WV>;
   for (var v = 0u; v < WV; v++) { wr[v] = uw[((ri - py) * fp.cww + ci) * WV + v]; }
-  tap_narrow(acc, xr, &wr, py, 0u); tap_narrow(acc, xr, &wr, py, 1u); tap_narrow(acc, xr, &wr, py, 2u);
-  tap_narrow(acc, xr, &wr, py, 3u); tap_narrow(acc, xr, &wr, py, 4u); tap_narrow(acc, xr, &wr, py, 5u);
-  tap_narrow(acc, xr, &wr, py, 6u); tap_narrow(acc, xr, &wr, py, 7u); tap_narrow(acc, xr, &wr, py, 8u);
+  // One call per pixel: PX = 8.
+  pix_narrow(acc, xr, &wr, py, 0u); pix_narrow(acc, xr, &wr, py, 1u); pix_narrow(acc, xr, &wr, py, 2u);
+  pix_narrow(acc, xr, &wr, py, 3u); pix_narrow(acc, xr, &wr, py, 4u); pix_narrow(acc, xr, &wr, py, 5u);
+  pix_narrow(acc, xr, &wr, py, 6u); pix_narrow(acc, xr, &wr, py, 7u);
 }
 
 // A lane computes a PY × PX tile of output pixels × 3 channels: each input value it loads (a
