@@ -107,6 +107,20 @@ struct GemmParams {
 @group(0) @binding(32) var<storage, read> va4: array<vec4<f32>>;    // V [16, tiles, cin]
 @group(0) @binding(33) var<storage, read_write> mo: array<vec4<f32>>; // M [16, tiles, cout4]
 
+// Tile j (a constant at every call) of a wino_gemm step over 4 input channels: tile-major, so
+// each accumulator stays in registers through its 4 multiply-adds. The compiler does not unroll
+// the loop over the 4 channels when it wraps the tiles × groups block (too large); then the
+// component index xq[j][e] is dynamic and every accumulator a masked store + reload per
+// multiply-add (seen with GALLIVM_DEBUG=asm: 5 instructions per 8-lane multiply-add).
+fn gemm_tile(acc: ptr<function, array<vec4<f32>, GT * GC> >, xq: ptr<function, array<vec4<f32>, GT> >,
+             wv: ptr<function, array<vec4<f32>, 4u * GC> >, j: u32) {
+  for (var v = 0u; v < GC; v++) {
+    var a = (*acc)[j * GC + v];
+    for (var e = 0u; e < 4u; e++) { a = fma(vec4<f32>((*xq)[j][e]), (*wv)[e * GC + v], a); }
+    (*acc)[j * GC + v] = a;
+  }
+}
+
 @compute @workgroup_size(WG)
 fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(workgroup_id) wid: vec3<u32>) {
@@ -120,14 +134,14 @@ fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   for (var c4 = 0u; c4 < gp.kc / 4u; c4++) {
     var xq: array<vec4<f32>, GT>;
     for (var j = 0u; j < GT; j++) { xq[j] = va4[off[j] + c4]; }
+    var wv: array<vec4<f32>, 4u * GC>;
     for (var e = 0u; e < 4u; e++) {
-      var wv: array<vec4<f32>, GC>;
-      for (var v = 0u; v < GC; v++) { wv[v] = ub[(4u * c4 + e) * (GB / 4u) + cg + v]; }
-      for (var j = 0u; j < GT; j++) {
-        let xv = vec4<f32>(xq[j][e]);
-        for (var v = 0u; v < GC; v++) { acc[j * GC + v] = fma(xv, wv[v], acc[j * GC + v]); }
-      }
+      for (var v = 0u; v < GC; v++) { wv[e * GC + v] = ub[(4u * c4 + e) * (GB / 4u) + cg + v]; }
     }
+    // One call per tile: GT = 8.
+    gemm_tile(&acc, &xq, &wv, 0u); gemm_tile(&acc, &xq, &wv, 1u); gemm_tile(&acc, &xq, &wv, 2u);
+    gemm_tile(&acc, &xq, &wv, 3u); gemm_tile(&acc, &xq, &wv, 4u); gemm_tile(&acc, &xq, &wv, 5u);
+    gemm_tile(&acc, &xq, &wv, 6u); gemm_tile(&acc, &xq, &wv, 7u);
   }
   for (var j = 0u; j < GT; j++) {
     if (r0 + j >= gp.tiles) { break; }
