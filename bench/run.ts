@@ -643,9 +643,10 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   uniform-buffer windows), then the output transform with the fused bias/activation epilogue. The
   Winograd variants (F(2×2, 3×3), F(4×4, 3×3), the weight-gradient tiling) are being changed commit
   by commit: the header of src/kernels/conv2d.ts at the commit named at the top says which one a
-  run measured. **Everything else uses the direct kernels** in shaders/conv2d.wgsl: the 9×9
-  head/tail convs, layers with 3 channels (the generic \`*_any\` entry points), strided convs
-  (\`algorithm: 'direct'\` forces them everywhere).
+  run measured. **Stride-1 convs with 3 channels on one side** (the 9×9 head 3→64 and tail 64→3,
+  kernels up to 9×9) take the RGB kernels of shaders/conv2d_rgb.wgsl (src/kernels/conv2d_rgb.ts,
+  since commit 7d661d7; notes below). **Everything else uses the direct kernels** in
+  shaders/conv2d.wgsl: strided convs, other shapes (\`algorithm: 'direct'\` forces them everywhere).
 - **Mesa 25's llvmpipe splits every storage-buffer element load into per-lane scalar loads**
   (uniform address or not, inside a loop or not; seen with \`GALLIVM_DEBUG=asm\`): exec-mask test,
   bounds compare + branch, scalar load, insert — about 8–10 instructions per element per lane,
@@ -657,6 +658,36 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
 - Tried without gain on the direct forward kernel (OpenGL, N = 4, CPU-scaled GFLOP/s, direct ~11–13):
   larger register blocks (8 px × 16 ch 6.4, 16 px × 8 ch 7.9, 16 × 16 3.0, 32 × 16 3.4); x loaded as
   vec4 along Cin 5.8; inner loop unrolled by hand 9.9 (the compiler already unrolls it); no
-  zero-padding selects 9.0.`;
+  zero-padding selects 9.0.
+- **RGB kernels** (shaders/conv2d_rgb.wgsl): weights in 16 KiB uniform windows (16 output channels
+  for 3→C, 16 input channels for C→3, the C→3 windows accumulated into y); a lane computes 8
+  consecutive output pixels (× 8 channels for 3→C; × 4 rows × 3 channels for C→3) and loads the
+  16-value input row segment once per (kernel row, channel), so each loaded value feeds up to 9
+  taps (× 4 rows); the input gradient of 64→3 is the 3→64 kernel on dy with the flipped weights.
+  Weight gradients: lanes over the wide side's channels, one kernel row per workgroup, a sliding
+  window of the 9 shifted inputs in registers along each output row, partial sums per chunk of
+  8 rows + \`sum_chunks\`. Batch 16, GL, CPU ms per call (bench/conv-rgb.ts, 'auto' vs the former
+  'direct' kernels in the same run, load 3.6 from other work): head forward 90 → 31, head weight
+  gradient 216 → 37, tail forward 1992 → 677, tail input gradient 1525 → 370, tail weight gradient
+  5690 → 644: 9.5 s → 1.8 s for the five.
+- **Unrolling matters more than blocking on llvmpipe** (\`GALLIVM_DEBUG=asm\`): Mesa's NIR does not
+  unroll a loop whose unrolled body would be large (a 9-tap loop around 8 px × 2 vec4 FMAs stays a
+  loop). Then an index like \`xr[j + kw]\` into a register array is dynamic, which llvmpipe lowers
+  to a per-lane gather from the stack, and every accumulator written inside the loop is a masked
+  blend + spill store + reload per multiply-add (5 instructions per 8-lane FMA). The RGB kernels
+  therefore call a small function once per tap/pixel with a constant argument (inlined, all
+  indices constant) and order the multiply-adds pixel-major so each accumulator stays in a
+  register through its 9 taps: tail input gradient 610 → 350 ms, tail forward 640 → 450 ms.
+  wino_gemm got the same treatment (tile-major over the 4 channels of a step): 5–11% less CPU in
+  an interleaved A/B; 8 channels per step instead of 4: no gain. Tried on the RGB kernels without
+  gain: 16 channels per lane for 3→C (slower), dy of the C→3 weight gradient through uniform
+  windows (one dispatch per 1024 pixels: no faster, more code).
+- **MSE training step** (paper SRResNet, batch 16, 24→96, GL; this 2-core machine with another
+  process on about one core, load 3.5–4, so CPU time is the comparable figure): before (0171bd8)
+  20.3 s CPU per step, median wall 20.7 s; after (19ac8e5, RGB kernels) 11.8 s CPU, median wall
+  7.3–10.3 s across two runs; GFLOP/s from CPU time scaled to 2 idle cores 12.1 → 20.7. An earlier
+  pair at load 2–4: 17.7 → 11.3 s CPU. The RGB kernels are now ~8% of the replayed step; the
+  Winograd GEMMs ~55%, the Winograd transforms ~17%. At ~11.8 s CPU, an idle machine would need
+  both cores fully busy for 5.9 s: the ≤ 5 s target is not met yet.`;
 
 await main();

@@ -1,7 +1,9 @@
 // 2-D convolution (shaders/conv2d.wgsl): forward with a fused bias + activation epilogue,
 // input gradient (a conv of dy with the flipped, transposed kernel over dy dilated by the
 // stride) and weight gradient (chunked reduction over pixels + a small sum pass); 3×3 stride-1
-// convs with channels in vec4s take Winograd (shaders/conv2d_winograd.wgsl) for all three.
+// convs with channels in vec4s take Winograd (shaders/conv2d_winograd.wgsl) for all three, and
+// stride-1 convs with 3 channels on one side (the 9×9 head and tail) the RGB kernels
+// (src/kernels/conv2d_rgb.ts) for all three.
 // NHWC activations, HWIO weights [kh, kw, cin, cout], zero padding, odd or even kernels.
 
 import { grid1d } from '../graph/grid.ts';
@@ -21,8 +23,9 @@ export interface ConvOptions {
   stride?: 1 | 2;
   /** Zero padding on every side; default (K − 1) / 2 ('same' for odd K at stride 1). */
   pad?: number;
-  /** 'auto' (default) picks Winograd for 3×3 stride-1 convs with channels in vec4s, else the
-   *  direct kernel; 'direct' forces the direct kernel (tests and benchmarks compare the two). */
+  /** 'auto' (default) picks Winograd for 3×3 stride-1 convs with channels in vec4s, the RGB
+   *  kernels for stride-1 convs with 3 input or output channels (kernels up to 9×9), else the
+   *  direct kernel; 'direct' forces the direct kernel (tests and benchmarks compare them). */
   algorithm?: 'auto' | 'direct';
 }
 
