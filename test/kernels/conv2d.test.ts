@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/graph/runtime.ts';
 import * as K from '../../src/kernels/conv2d.ts';
 import * as R from '../../src/reference/conv2d.ts';
@@ -16,7 +16,15 @@ interface Case {
   stride?: 1 | 2;
   pad?: number;
   algorithm?: 'direct';
+  /** Exactly the shaders/conv2d_rgb.wgsl entry points the case must dispatch (forward, input
+   *  and weight gradient together); [] = none. Unset: not checked. */
+  rgb?: string[];
 }
+
+// The RGB kernels' routing: 3 → C takes the wide forward and weight gradient, and its input
+// gradient (a C → 3 conv of dy) the narrow forward; C → 3 the other way round.
+const RGB_IN = ['rgb_bwd_w_wide', 'rgb_fwd_narrow', 'rgb_fwd_wide', 'rgb_pack_narrow', 'rgb_pack_wide'];
+const RGB_OUT = ['rgb_bwd_w_narrow', 'rgb_fwd_narrow', 'rgb_fwd_wide', 'rgb_pack_narrow', 'rgb_pack_wide'];
 
 const f32 = (a: Float64Array) => Float32Array.from(a);
 const name = (c: Case) => `${c.N}×${c.H}×${c.W}×${c.cin} → ${c.cout}, ${c.k}×${c.k}, stride ${c.stride ?? 1}${c.pad !== undefined ? `, pad ${c.pad}` : ''}${c.algorithm ? `, ${c.algorithm}` : ''}`;
@@ -33,6 +41,21 @@ function inputs(rng: Rng, c: Case) {
 
 /** Forward (every epilogue, with and without bias), input gradient and weight gradient. */
 async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
+  const used = new Set<string>();
+  const run = rt.run;
+  rt.run = (spec, d) => {
+    if (spec.shader === 'conv2d_rgb') used.add(spec.entry);
+    run.call(rt, spec, d);
+  };
+  try {
+    await checkValues(rt, rng, c, epilogues);
+  } finally {
+    rt.run = run;
+  }
+  if (c.rgb) expect([...used].sort(), `${name(c)}: RGB kernels dispatched`).toEqual([...c.rgb].sort());
+}
+
+async function checkValues(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
   const { xs, ws, x, w, g } = inputs(rng, c);
   const tx = rt.tensor(xs, f32(x)), tw = rt.tensor(ws, f32(w));
   const opts = { stride: c.stride, pad: c.pad, algorithm: c.algorithm };
@@ -84,25 +107,27 @@ const CASES: Array<[Case, boolean]> = [
   // forward of 3 → C, the input gradient of C → 3 and the weight gradient of 3 → C take the
   // 'wide' kernels; the forward of C → 3, the input gradient of 3 → C and the weight gradient
   // of C → 3 the 'narrow' ones. Also on the generic direct kernels ('direct').
-  [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9 }, false],
-  [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9 }, false],
-  [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9, algorithm: 'direct' }, false],
-  [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9, algorithm: 'direct' }, false],
+  [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9, rgb: RGB_IN }, false],
+  [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9, rgb: RGB_OUT }, false],
+  [{ N: 1, H: 11, W: 10, cin: 3, cout: 64, k: 9, algorithm: 'direct', rgb: [] }, false],
+  [{ N: 1, H: 10, W: 11, cin: 64, cout: 3, k: 9, algorithm: 'direct', rgb: [] }, false],
   // RGB kernels: Cout 20 (a partial 16-channel window and vec4 group), odd sizes, partial pixel
   // tiles, several row chunks of the weight gradient, every epilogue; Cin 37 (three input
   // windows of 16, the last partial, accumulated; the epilogue on the last).
-  [{ N: 3, H: 13, W: 17, cin: 3, cout: 20, k: 9 }, true],
-  [{ N: 2, H: 9, W: 19, cin: 37, cout: 3, k: 9 }, true],
+  [{ N: 3, H: 13, W: 17, cin: 3, cout: 20, k: 9, rgb: RGB_IN }, true],
+  [{ N: 2, H: 9, W: 19, cin: 37, cout: 3, k: 9, rgb: RGB_OUT }, true],
   // 3 → 3 (the wide kernels), other kernel sizes and pads, more lanes than one workgroup on
   // the weight gradients (260 and 150 wide channels).
-  [{ N: 2, H: 9, W: 7, cin: 3, cout: 3, k: 9 }, false],
-  [{ N: 2, H: 8, W: 9, cin: 3, cout: 8, k: 3, pad: 0 }, false],
-  [{ N: 1, H: 7, W: 12, cin: 19, cout: 3, k: 5, pad: 1 }, false],
-  [{ N: 1, H: 6, W: 7, cin: 3, cout: 260, k: 3 }, false],
-  [{ N: 1, H: 7, W: 6, cin: 150, cout: 3, k: 1 }, false],
-  // Routing boundaries: larger than the RGB kernels' 9×9 (direct), and stride 2 (direct; its
-  // input gradient is dilated) further below.
-  [{ N: 1, H: 12, W: 13, cin: 3, cout: 4, k: 11 }, false],
+  [{ N: 2, H: 9, W: 7, cin: 3, cout: 3, k: 9, rgb: ['rgb_bwd_w_wide', 'rgb_fwd_wide', 'rgb_pack_wide'] }, false],
+  [{ N: 2, H: 8, W: 9, cin: 3, cout: 8, k: 3, pad: 0, rgb: RGB_IN }, false],
+  [{ N: 1, H: 7, W: 12, cin: 19, cout: 3, k: 5, pad: 1, rgb: RGB_OUT }, false],
+  [{ N: 1, H: 6, W: 7, cin: 3, cout: 260, k: 3, rgb: RGB_IN }, false],
+  [{ N: 1, H: 7, W: 6, cin: 150, cout: 3, k: 1, rgb: RGB_OUT }, false],
+  // Routing boundaries: larger than the RGB kernels' 9×9 (direct); stride 2 with 3 output
+  // channels (direct: its input gradient is a conv of the 3-channel dy dilated by 2); and 3×3
+  // 3 → 5 at stride 2 further below.
+  [{ N: 1, H: 12, W: 13, cin: 3, cout: 4, k: 11, rgb: [] }, false],
+  [{ N: 2, H: 9, W: 10, cin: 6, cout: 3, k: 3, stride: 2, rgb: [] }, false],
   // Residual block conv on a small spatial size; more pixels than one weight-gradient chunk.
   [{ N: 2, H: 7, W: 9, cin: 64, cout: 64, k: 3 }, false],
   [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3 }, false],
@@ -133,7 +158,7 @@ const CASES: Array<[Case, boolean]> = [
   [{ N: 1, H: 7, W: 6, cin: 16, cout: 8, k: 1, stride: 2 }, false],
   // Explicit pad other than 'same'.
   [{ N: 1, H: 8, W: 9, cin: 4, cout: 8, k: 3, pad: 0 }, false],
-  [{ N: 1, H: 6, W: 5, cin: 3, cout: 5, k: 5, pad: 3, stride: 2 }, false],
+  [{ N: 1, H: 6, W: 5, cin: 3, cout: 5, k: 5, pad: 3, stride: 2, rgb: [] }, false],
 ];
 
 describe('conv2d kernels', () => {
