@@ -682,12 +682,14 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   an interleaved A/B; 8 channels per step instead of 4: no gain. Tried on the RGB kernels without
   gain: 16 channels per lane for 3→C (slower), dy of the C→3 weight gradient through uniform
   windows (one dispatch per 1024 pixels: no faster, more code).
-- **MSE training step** (paper SRResNet, batch 16, 24→96, GL; this 2-core machine with another
-  process on about one core, load 3.5–4, so CPU time is the comparable figure): before (0171bd8)
-  20.3 s CPU per step, median wall 20.7 s; after (19ac8e5, RGB kernels) 11.8 s CPU, median wall
-  7.3–10.3 s across two runs; GFLOP/s from CPU time scaled to 2 idle cores 12.1 → 20.7. An earlier
-  pair at load 2–4: 17.7 → 11.3 s CPU. The RGB kernels are now ~8% of the replayed step; the
-  Winograd GEMMs ~55%, the Winograd transforms ~17%. At ~11.8 s CPU, an idle machine would need
-  both cores fully busy for 5.9 s: the ≤ 5 s target is not met yet.`;
+- **MSE training step** (paper SRResNet, batch 16, 24→96, GL, \`npm run bench -- --only viVID --cases
+  train-step --backends vivid-opengl\` at both commits back to back; this 2-core machine had another
+  process on about one core, so CPU time is the comparable figure): before (0171bd8) 21.7 s CPU per
+  step, median wall 13.1 s, 9.3 GFLOP/s; after (1901d40: RGB kernels + the wino_gemm change) 11.8 s
+  CPU, median wall 7.4 s (7.1–7.4), 16.6 GFLOP/s; load 2.1–2.4. Pairs at load 3.5–4: 20.3 → 11.8 s
+  CPU (19ac8e5), 17.7 → 11.3 s (4b7292d). The RGB kernels are now 8–12% of the replayed step, the
+  Winograd GEMMs ~53%, the Winograd transforms ~19%. At 11.8 s CPU an idle machine would need both
+  cores fully busy for 5.9 s: the ≤ 5 s target is not met yet; the Winograd GEMMs are where the
+  rest is.`;
 
 await main();
