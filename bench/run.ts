@@ -690,6 +690,22 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   CPU (19ac8e5), 17.7 → 11.3 s (4b7292d). The RGB kernels are now 8–12% of the replayed step, the
   Winograd GEMMs ~53%, the Winograd transforms ~19%. At 11.8 s CPU an idle machine would need both
   cores fully busy for 5.9 s: the ≤ 5 s target is not met yet; the Winograd GEMMs are where the
-  rest is.`;
+  rest is.
+- **Where wino_gemm's time goes** (0a0cd37, \`GALLIVM_DEBUG=asm\`, Mesa 25.0.7): one step of 4 input
+  channels is ~6250 instructions around 512 \`vmulps\` + 512 \`vaddps\` (llvmpipe emits no FMA
+  instructions on this EPYC): the 64 U components are clamped 8-lane gathers (~24 instructions
+  each, ~1500), the 8 tiles' vec4 V loads 256 bounds-checked per-lane scalar loads (~2600). A
+  uniform-buffer element is a single scalar load only when its index is a compile-time constant;
+  a loop counter or workgroup_id in the index (even with nothing per-lane in it) gives the gather.
+  Tried without gain: \`wino_gemm64\` (2 tiles × all 64 output channels per lane, the 16 steps of a
+  64-channel chunk unrolled by constant-argument calls, so every U index is constant): the U loads
+  became scalar, but 8 forward convs on [16,24,24,64] took 553 ms CPU vs 436–473 (interleaved A/B
+  in one process) — the straight-line shader keeps the 1024 U scalars in a 127 KB stack frame.
+  Dispatch size is not the limit: 16 convs on [16,24,24,64] (36 GEMM dispatches each) took
+  839–981 ms CPU, one conv on [16,96,96,64] with the same FLOPs 826–836 ms.
+- **MSE step at 0a0cd37, load 1.3** (same command): median wall 8.8 s (8.1–9.4), 12.2 s CPU,
+  13.9 GFLOP/s; replayed shares: wino_gemm 43%, wino_bwd_w_gemm 12%, wino4_input 8%, wino4_output
+  6%, the other Winograd passes 5%, RGB kernels 11%, everything else 15% (4446 dispatches). Still
+  above 5 s.`;
 
 await main();
