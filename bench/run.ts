@@ -706,6 +706,14 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
 - **MSE step at 0a0cd37, load 1.3** (same command): median wall 8.8 s (8.1–9.4), 12.2 s CPU,
   13.9 GFLOP/s; replayed shares: wino_gemm 43%, wino_bwd_w_gemm 12%, wino4_input 8%, wino4_output
   6%, the other Winograd passes 5%, RGB kernels 11%, everything else 15% (4446 dispatches). Still
-  above 5 s.`;
+  above 5 s.
+- **Input gradient of stride-2 convs** (the discriminator's k3s2 layers): it ran as conv_fwd4 over
+  dy dilated by 2, where a lane's 8 consecutive pixels alternate between real and hole taps, so
+  3/4 of its loads and multiply-adds were on zeros: 2.0 GFLOP/s (useful FLOPs) in the replayed
+  GAN step, a quarter of that step's time. \`conv_dx4\` (shaders/conv2d.wgsl, when Cin % 8 == 0)
+  runs one dispatch per output phase (dx rows ph + 2r, columns pw + 2c) over only the taps that
+  meet real dy pixels (uniform per dispatch), a lane's pixels reading consecutive dy columns:
+  8.05 → 2.77 s replayed for the 12 input gradients of one GAN step (5.9 GFLOP/s, the level of
+  the stride-2 forward and weight gradient kernels); docs/TRAINING.md "GAN step on the CPU".`;
 
 await main();

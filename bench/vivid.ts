@@ -85,7 +85,7 @@ async function profile(rt: Runtime, fn: () => Promise<void>): Promise<{ entries:
   rt.run = (spec: KernelSpec, d: Dispatch): void => {
     const bind: Record<string, GPUBuffer> = {};
     for (const [k, v] of Object.entries(d.bind)) bind[k] = v instanceof Tensor ? v.buffer : v;
-    recorded.push({ spec, d: { bind, uniforms: d.uniforms ? { ...d.uniforms } : undefined, workgroups: [...d.workgroups] as [number, number?, number?] } });
+    recorded.push({ spec, d: { bind, offsets: d.offsets ? { ...d.offsets } : undefined, uniforms: d.uniforms ? { ...d.uniforms } : undefined, workgroups: [...d.workgroups] as [number, number?, number?] } });
     orig(spec, d);
   };
   try {

@@ -6,6 +6,7 @@
 //   conv_fwd4      forward, Cout % (4·CV) == 0: each thread PX output pixels × CV·4 channels
 //   conv_fwd_any   forward, any Cout: each thread PX pixels × 4 channels, channel-guarded
 //   flip_weights   w[kh,kw,ci,co] → wT[KH−1−kh, KW−1−kw, co, ci] for the input gradient
+//   conv_dx4       input gradient of a strided conv, one dispatch per output phase, Cin % (4·CV) == 0
 //   conv_bwd_w4    weight gradient partial sums over a chunk of pixels, Cout % 4 == 0
 //   conv_bwd_w_any weight gradient partial sums, any Cin/Cout
 //   sum_chunks     dw = Σ over chunks of the partial sums
@@ -221,6 +222,90 @@ fn flip_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let kw = tap % KW;
   let kh = tap / KW;
   wflip[i] = wsrc[((((KH - 1u - kh) * KW) + (KW - 1u - kw)) * fp.cin + ci) * fp.cout + co];
+}
+
+// ---- input gradient of a strided conv, by output phase ------------------------------------
+// The dilated form above (conv_fwd4 with D = S) spends (D² − 1)/D² of its taps on dilation
+// holes: it loads and multiplies zeros (a lane's 8 consecutive pixels alternate between real
+// and hole taps, so nothing can be skipped). conv_dx4 splits dx into its D × D phases, one
+// dispatch each: dx rows ph + D·r, columns pw + D·c. Within a phase only the taps
+// kh ≡ pad_h − ph (mod D) (likewise kw) meet real dy rows and columns, the same for every lane,
+// so the tap loops step by D from a uniform start; a lane's PX pixels are consecutive phase
+// columns, which read consecutive dy columns. Same blocking as conv_fwd4 (PX pixels × CV·4
+// channels per lane, channel block on workgroup_id.y), no bias or activation.
+
+struct DxParams {
+  n: u32,
+  h: u32,          // dy rows
+  w: u32,          // dy columns
+  cin: u32,        // dy channels (the forward's Cout)
+  ho: u32,         // dx rows
+  wo: u32,         // dx columns
+  cout: u32,       // dx channels (the forward's Cin), % (4·CV) == 0
+  pad_h: i32,      // KH − 1 − the forward's pad (may be negative)
+  pad_w: i32,
+  ph: u32,         // this dispatch's phase
+  pw: u32,
+  hs: u32,         // phase rows: ceil((ho − ph) / D)
+  ws: u32,         // phase columns: ceil((wo − pw) / D)
+  tiles_w: u32,    // ceil(ws / PX)
+  threads: u32,    // n · hs · tiles_w
+}
+
+@group(0) @binding(40) var<uniform> dp: DxParams;
+
+// First tap k ≥ 0 with (phase − pad + k) % D == 0 (the phase's real taps are k, k + D, …).
+fn first_tap(phase: u32, pad: i32) -> u32 {
+  let m = (pad - i32(phase)) % i32(D);
+  return u32(select(m, m + i32(D), m < 0));
+}
+
+@compute @workgroup_size(WG)
+fn conv_dx4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(workgroup_id) wid: vec3<u32>) {
+  let t = gid.x + gid.z * nwg.x * WG;
+  if (t >= dp.threads) { return; }
+  let c0 = (t % dp.tiles_w) * PX;            // first phase column of this lane
+  let rr = t / dp.tiles_w;
+  let r = rr % dp.hs;                        // phase row
+  let n = rr / dp.hs;
+  let cout4 = dp.cout / 4u;
+  let cb = wid.y * CV;
+  let kh0 = first_tap(dp.ph, dp.pad_h);
+  let kw0 = first_tap(dp.pw, dp.pad_w);
+  var acc: array<vec4<f32>, PX * CV>;
+  for (var kh = kh0; kh < KH; kh += D) {
+    let ih = i32(r) + (i32(dp.ph) - dp.pad_h + i32(kh)) / i32(D);   // exact division
+    if (ih < 0 || u32(ih) >= dp.h) { continue; }
+    let row = (n * dp.h + u32(ih)) * dp.w;
+    for (var kw = kw0; kw < KW; kw += D) {
+      let iw0 = i32(c0) + (i32(dp.pw) - dp.pad_w + i32(kw)) / i32(D);
+      var xo: array<u32, PX>;
+      var ok: array<bool, PX>;
+      for (var j = 0u; j < PX; j++) {
+        let iw = iw0 + i32(j);
+        ok[j] = c0 + j < dp.ws && iw >= 0 && u32(iw) < dp.w;
+        xo[j] = select(0u, (row + u32(iw)) * dp.cin, ok[j]);
+      }
+      let wrow = (kh * KW + kw) * dp.cin * cout4 + cb;
+      for (var ci = 0u; ci < dp.cin; ci++) {
+        var wv: array<vec4<f32>, CV>;
+        for (var v = 0u; v < CV; v++) { wv[v] = w4[wrow + ci * cout4 + v]; }
+        for (var j = 0u; j < PX; j++) {
+          let xv = select(0.0, x[xo[j] + ci], ok[j]);
+          for (var v = 0u; v < CV; v++) { acc[j * CV + v] = fma(vec4<f32>(xv), wv[v], acc[j * CV + v]); }
+        }
+      }
+    }
+  }
+  let oh = dp.ph + D * r;
+  for (var j = 0u; j < PX; j++) {
+    if (c0 + j >= dp.ws) { break; }
+    let ow = dp.pw + D * (c0 + j);
+    for (var v = 0u; v < CV; v++) {
+      y4[((n * dp.ho + oh) * dp.wo + ow) * cout4 + cb + v] = acc[j * CV + v];
+    }
+  }
 }
 
 // ---- weight gradient ----------------------------------------------------------------------

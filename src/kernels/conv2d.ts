@@ -3,7 +3,8 @@
 // stride) and weight gradient (chunked reduction over pixels + a small sum pass); 3×3 stride-1
 // convs with channels in vec4s take Winograd (shaders/conv2d_winograd.wgsl) for all three, and
 // stride-1 convs with 3 channels on one side (the 9×9 head and tail) the RGB kernels
-// (src/kernels/conv2d_rgb.ts) for all three.
+// (src/kernels/conv2d_rgb.ts) for all three. The input gradient of a strided conv with Cin % 8
+// == 0 runs per output phase (conv_dx4: only the taps that meet real dy pixels).
 // NHWC activations, HWIO weights [kh, kw, cin, cout], zero padding, odd or even kernels.
 
 import { grid1d } from '../graph/grid.ts';
@@ -306,6 +307,11 @@ export function conv2dBackwardInput(rt: Runtime, dy: Tensor, w: Tensor, xShape: 
     { bind: { wsrc: w, wflip: wT }, uniforms: { cin, cout, total }, workgroups: grid1d(total, 256) },
   );
   const dx = rt.empty([N, H, W, cin], 'conv2d.dx');
+  if (g.stride > 1 && cin % (4 * block().CV) === 0) {
+    launchDxPhases(rt, dy, wT, dx, g.stride, KH - 1 - g.padH, KW - 1 - g.padW);
+    wT.dispose();
+    return dx;
+  }
   launchConv(rt, {
     x: dy, w: wT, y: dx, bias: null, epilogue: { kind: 'none' },
     stride: 1, dilation: g.stride, padH: KH - 1 - g.padH, padW: KW - 1 - g.padW, algorithm: opts.algorithm ?? 'auto',
@@ -313,6 +319,35 @@ export function conv2dBackwardInput(rt: Runtime, dy: Tensor, w: Tensor, xShape: 
   // Safe to release now: later users of this buffer are recorded after this dispatch.
   wT.dispose();
   return dx;
+}
+
+/**
+ * Input gradient of a strided conv without the dilation holes (shaders/conv2d.wgsl conv_dx4):
+ * one dispatch per phase (ph, pw) of dx, each running only the taps that meet real dy pixels.
+ * wT is the flipped, transposed kernel [KH, KW, Cout, Cin]; pad = K − 1 − the forward's pad.
+ */
+function launchDxPhases(rt: Runtime, dy: Tensor, wT: Tensor, dx: Tensor, s: number, padH: number, padW: number): void {
+  const [N, h, w, cin] = dims4('dy', dy);
+  const [KH, KW, , cout] = dims4('wT', wT);
+  const [, ho, wo] = dims4('dx', dx);
+  const { PX, CV } = block();
+  const constants = { KH, KW, D: s, WG };
+  for (let ph = 0; ph < s; ph++) {
+    for (let pw = 0; pw < s; pw++) {
+      const hs = Math.ceil((ho - ph) / s), ws = Math.ceil((wo - pw) / s);
+      if (hs <= 0 || ws <= 0) continue;
+      const tilesW = Math.ceil(ws / PX);
+      const threads = N * hs * tilesW;
+      rt.run(
+        { shader: 'conv2d', entry: 'conv_dx4', constants },
+        {
+          bind: { x: dy, w4: wT, y4: dx },
+          uniforms: { n: N, h, w, cin, ho, wo, cout, pad_h: padH, pad_w: padW, ph, pw, hs, ws, tiles_w: tilesW, threads },
+          workgroups: foldGrid(threads, WG, cout / (4 * CV)),
+        },
+      );
+    }
+  }
 }
 
 /** dw[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s − pad + kh, ow·s − pad + kw, ci] · dy[n,oh,ow,co]. */

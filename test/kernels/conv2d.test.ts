@@ -42,9 +42,12 @@ function inputs(rng: Rng, c: Case) {
 /** Forward (every epilogue, with and without bias), input gradient and weight gradient. */
 async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
   const used = new Set<string>();
+  let dilated = false, phases = 0;
   const run = rt.run;
   rt.run = (spec, d) => {
     if (spec.shader === 'conv2d_rgb') used.add(spec.entry);
+    if (spec.shader === 'conv2d' && (spec.constants?.D ?? 1) > 1 && spec.entry.startsWith('conv_fwd')) dilated = true;
+    if (spec.shader === 'conv2d' && spec.entry === 'conv_dx4') phases++;
     run.call(rt, spec, d);
   };
   try {
@@ -53,6 +56,11 @@ async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Pr
     rt.run = run;
   }
   if (c.rgb) expect([...used].sort(), `${name(c)}: RGB kernels dispatched`).toEqual([...c.rgb].sort());
+  // Strided input gradients with Cin % 8 == 0 run per output phase (conv_dx4), one dispatch
+  // per phase that has pixels; others on the dilated forward kernel.
+  const byPhase = (c.stride ?? 1) === 2 && c.cin % 8 === 0;
+  const expected = byPhase ? (c.H > 1 ? 2 : 1) * (c.W > 1 ? 2 : 1) : 0;
+  expect({ phases, dilated }, `${name(c)}: input gradient kernels`).toEqual({ phases: expected, dilated: (c.stride ?? 1) === 2 && !byPhase });
 }
 
 async function checkValues(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
@@ -153,6 +161,15 @@ const CASES: Array<[Case, boolean]> = [
   [{ N: 2, H: 13, W: 11, cin: 6, cout: 8, k: 3, stride: 2 }, false],
   [{ N: 2, H: 12, W: 10, cin: 8, cout: 16, k: 3, stride: 2 }, false],
   [{ N: 1, H: 9, W: 8, cin: 5, cout: 7, k: 3, stride: 2 }, false],
+  // Strided input gradient by phase (conv_dx4, Cin % 8 == 0): odd sizes, several channel
+  // blocks, pad 0 (phase pad 2), an even kernel, pad 3 > K − 1 (a negative phase pad), a row
+  // with a single phase, and 'direct' (the phase kernel is a direct kernel).
+  [{ N: 2, H: 13, W: 11, cin: 16, cout: 12, k: 3, stride: 2 }, false],
+  [{ N: 1, H: 9, W: 14, cin: 8, cout: 5, k: 3, pad: 0, stride: 2 }, false],
+  [{ N: 2, H: 10, W: 9, cin: 24, cout: 8, k: 4, pad: 1, stride: 2 }, false],
+  [{ N: 1, H: 7, W: 8, cin: 8, cout: 4, k: 3, pad: 3, stride: 2 }, false],
+  [{ N: 3, H: 1, W: 17, cin: 8, cout: 16, k: 3, stride: 2 }, false],
+  [{ N: 2, H: 12, W: 10, cin: 8, cout: 16, k: 3, stride: 2, algorithm: 'direct' }, false],
   // 1×1 (with pad 0 by default) and a 1×1 at stride 2.
   [{ N: 2, H: 5, W: 7, cin: 12, cout: 20, k: 1 }, false],
   [{ N: 1, H: 7, W: 6, cin: 16, cout: 8, k: 1, stride: 2 }, false],
