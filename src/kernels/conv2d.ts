@@ -12,6 +12,7 @@ import type { Runtime } from '../graph/runtime.ts';
 import { shaderSource } from '../graph/shaders.ts';
 import type { Shape, Tensor } from '../graph/tensor.ts';
 import { rgbConv, rgbSide, rgbWeights } from './conv2d_rgb.ts';
+import { sumOfChunks } from './partial-sums.ts';
 
 export type Epilogue =
   | { kind: 'none' }
@@ -373,8 +374,6 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
   const chunk = Math.ceil(pixels / chunks);
   chunks = Math.ceil(pixels / chunk);
 
-  const dw = rt.empty([KH, KW, cin, cout], 'conv2d.dw');
-  const parts = chunks === 1 ? dw : rt.empty([chunks, size], 'conv2d.dw.parts');
   const { CO } = block();
   const fast = cout % (4 * CO) === 0;
   // Lanes run over output channels (CO vec4 groups each on the fast path).
@@ -389,19 +388,10 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
   const constants = { KH, KW, S: g.stride, WG: wg };
   const workgroups = [KH * KW * ciBlocks * coGroups, chunks] as const;
   if (workgroups[0] > rt.limits.maxComputeWorkgroupsPerDimension) throw new Error(`conv2dBackwardWeights: ${workgroups[0]} workgroups along x`);
-  if (fast) {
-    rt.run({ shader: 'conv2d', entry: 'conv_bwd_w4', constants }, { bind: { xin: x, dy4: dy, part4: parts }, uniforms, workgroups });
-  } else {
-    rt.run({ shader: 'conv2d', entry: 'conv_bwd_w_any', constants }, { bind: { xin: x, dy, part: parts }, uniforms, workgroups });
-  }
-  if (chunks > 1) {
-    rt.run(
-      { shader: 'conv2d', entry: 'sum_chunks', constants: { WG: 256 } },
-      { bind: { parts, dw }, uniforms: { size, chunks }, workgroups: grid1d(size, 256) },
-    );
-    parts.dispose();
-  }
-  return dw;
+  return sumOfChunks(rt, [KH, KW, cin, cout], chunks, 'conv2d.dw', (parts) => {
+    if (fast) rt.run({ shader: 'conv2d', entry: 'conv_bwd_w4', constants }, { bind: { xin: x, dy4: dy, part4: parts }, uniforms, workgroups });
+    else rt.run({ shader: 'conv2d', entry: 'conv_bwd_w_any', constants }, { bind: { xin: x, dy, part: parts }, uniforms, workgroups });
+  });
 }
 
 /** Tiles per chunk of the Winograd weight-gradient reduction (partial sums per chunk). */

@@ -9,6 +9,7 @@ import { grid1d } from '../graph/grid.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import { shaderSource } from '../graph/shaders.ts';
 import type { Tensor } from '../graph/tensor.ts';
+import { sumOfChunks } from './partial-sums.ts';
 
 const SHADER = 'conv2d_rgb';
 /** Floats per uniform window (the WGSL `array<vec4<f32>, 1024>`: 16 KiB). */
@@ -123,22 +124,14 @@ export function rgbWeights(rt: Runtime, x: Tensor, dy: Tensor, KH: number, KW: n
   let chunkRows = Math.max(CHUNK_ROWS, Math.ceil(rows / maxChunks));
   const chunks = Math.ceil(rows / chunkRows);
   chunkRows = Math.ceil(rows / chunks);
-  const dw = rt.empty([KH, KW, cin, cout], 'conv2d.dw');
-  const parts = chunks === 1 ? dw : rt.empty([chunks, size], 'conv2d_rgb.dw.parts');
-  rt.run(
-    { shader: SHADER, entry: `rgb_bwd_w_${side}`, constants: { KH, KW, WG: wg } },
-    {
-      bind: { xin: x, dy, part: parts },
-      uniforms: { h: H, w: W, c, ho, wo, pad_h: padH, pad_w: padW, rows, chunk_rows: chunkRows, groups, size },
-      workgroups: [KH * groups, chunks],
-    },
-  );
-  if (chunks > 1) {
+  return sumOfChunks(rt, [KH, KW, cin, cout], chunks, 'conv2d_rgb.dw', (parts) =>
     rt.run(
-      { shader: 'conv2d', entry: 'sum_chunks', constants: { WG: 256 } },
-      { bind: { parts, dw }, uniforms: { size, chunks }, workgroups: grid1d(size, 256) },
-    );
-    parts.dispose();
-  }
-  return dw;
+      { shader: SHADER, entry: `rgb_bwd_w_${side}`, constants: { KH, KW, WG: wg } },
+      {
+        bind: { xin: x, dy, part: parts },
+        uniforms: { h: H, w: W, c, ho, wo, pad_h: padH, pad_w: padW, rows, chunk_rows: chunkRows, groups, size },
+        workgroups: [KH * groups, chunks],
+      },
+    ),
+  );
 }
