@@ -64,7 +64,7 @@ export function sharedRoot(): string {
 }
 
 /**
- * The model used when none is named: the first model shipped in weights/, else the PyTorch
+ * The model used when none is named: the shipped default (builtinModels() lists it first), else the PyTorch
  * SRResNet in the shared folder of a development checkout. Throws with what to do otherwise.
  */
 export function defaultModel(): string {

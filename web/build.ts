@@ -1,6 +1,6 @@
 // Builds the page into web/dist: the bundle (esbuild, from the same src/ kernels and shaders/
-// as the Node engine), the static files, and the model. The model is the first
-// weights/*.safetensors; while none is shipped, the development checkout's PyTorch SRResNet
+// as the Node engine), the static files, and the model. The model is the default built-in one
+// (weights/srresnet-x4.safetensors); while none is shipped, the development checkout's PyTorch SRResNet
 // is converted into dist (only there — converted weights are never committed).
 //   npx tsx web/build.ts        (npm run web builds, then serves)
 
@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSy
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { builtinModels, WEIGHTS_DIR } from '../src/models/load.ts';
 
 const webDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(webDir, '..');
@@ -43,13 +44,12 @@ function sharedRoot(): string {
   return process.env.VIVID_SHARED ?? resolve(repoRoot, '../shared');
 }
 
-/** The model to ship: weights/*.safetensors (first by name), else the converted dev checkpoint. */
+/** The model to ship: the default built-in model (weights/), else the converted dev checkpoint. */
 function prepareWeights(outDir: string, log: (s: string) => void): { file: string; source: string } {
   const out = join(outDir, 'model.safetensors');
-  const shippedDir = join(repoRoot, 'weights');
-  const shipped = existsSync(shippedDir) ? readdirSync(shippedDir).filter((f) => f.endsWith('.safetensors')).sort() : [];
+  const shipped = builtinModels();
   if (shipped.length) {
-    const src = join(shippedDir, shipped[0]!);
+    const src = join(WEIGHTS_DIR, `${shipped[0]!}.safetensors`);
     copyFileSync(src, out);
     return { file: out, source: relative(repoRoot, src) };
   }

@@ -17,7 +17,7 @@ import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } fr
 
 const USAGE = `usage: vivid demo [--model M] [--input img] [-o dir]
 
-  --model <M>      built-in name, .safetensors or PyTorch .pth (default: the first shipped model,
+  --model <M>      built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4,
                    else ../shared/weights/srresnet8-pytorch/srresnet8_x4.pth)
   --input <img>    upscale this image instead of the drawn chart
   -o, --output     output folder (default: demo-output)

@@ -14,7 +14,7 @@ import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } fr
 
 const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
 
-  --model <M>     built-in name, .safetensors or PyTorch .pth (default: the first shipped model)
+  --model <M>     built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)
   --arch <A>      PyTorch checkpoints: leftthomas | srresnet-tutorial
   --data <dir>    name_HR/name_LR pairs, HR/ + LR/ folders, GT/ + BIx4/ (Vid4), or HR images alone
   --scale <N>     must match the model (default: the model's)

@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   upscale: { summary: 'upscale images and folders of images (PNG, JPEG)', load: () => import('./upscale.ts') },
   video: { summary: 'upscale a video file or a folder of frames (needs ffmpeg)', load: () => import('./video.ts') },
   eval: { summary: 'PSNR/SSIM of a model on an HR/LR dataset, with the bicubic baseline', load: () => import('./eval.ts') },
+  compare: { summary: 'several models on the same pictures: a bicubic | models | HR strip and their PSNR/SSIM', load: () => import('./compare.ts') },
   convert: { summary: 'convert a PyTorch generator checkpoint to viVID safetensors', load: () => import('./convert.ts') },
   demo: { summary: 'upscale a drawn test chart (or --input) and write a bicubic | viVID comparison', load: () => import('./demo.ts') },
 };

@@ -17,7 +17,7 @@ import { archOption, backendOption, describeModel, IMAGE_EXT, imagesUnder, intOp
 const USAGE = `usage: vivid upscale <files|dirs...> -o <file|dir> [options]
 
   -o, --output <path>   output file (one input file) or folder
-  --model <M>           built-in name, .safetensors or PyTorch .pth (default: the first shipped model)
+  --model <M>           built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)
   --arch <A>            PyTorch checkpoints: leftthomas | srresnet-tutorial (default: detected)
   --tile <N>            tile size in LR pixels (default: automatic)
   --overlap <N>         LR pixels of context per tile side (default: the receptive field)

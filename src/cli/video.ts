@@ -21,7 +21,7 @@ const USAGE = `usage: vivid video <in> -o <out> [options]
 
   <in>                a video file, or a folder of PNG/JPEG frames (sorted by name)
   -o, --output <out>  a video file (.mp4, .mkv, .webm, .mov), or a folder for PNG frames
-  --model <M>         built-in name, .safetensors or PyTorch .pth (default: the first shipped model)
+  --model <M>         built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)
   --arch <A>          PyTorch checkpoints: leftthomas | srresnet-tutorial
   --codec <C>         ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)
   --crf <N>           encoder quality (default 18 for x264, 32 for vp9)

@@ -4,7 +4,7 @@
 import { imresize } from '../data/resize.ts';
 import { readImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair, type PairMetrics } from '../metrics/quality.ts';
-import { findPairs } from './dataset.ts';
+import { findPairs, type EvalPair } from './dataset.ts';
 
 export interface ImageResult extends PairMetrics {
   name: string;
@@ -47,15 +47,21 @@ function flicker(sr: RgbImage, srPrev: RgbImage, hr: RgbImage, hrPrev: RgbImage)
   return s / n;
 }
 
+/** An evaluation pair read from disk: HR cropped to a multiple of the scale, LR as given or made from HR. */
+export async function loadPair(p: EvalPair, scale: number): Promise<{ hr: RgbImage; lr: RgbImage }> {
+  let hr = await readImage(p.hr);
+  // Crop HR to a multiple of the scale so SR and HR align (Set5's HR files already are).
+  const w = hr.width - (hr.width % scale), h = hr.height - (hr.height % scale);
+  if (w !== hr.width || h !== hr.height) hr = crop(hr, w, h);
+  const lr = p.lr ? await readImage(p.lr) : imresize(hr, 1 / scale, { uint8: true });
+  return { hr, lr };
+}
+
 async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: Upscaler, onImage?: (r: ImageResult) => void): Promise<ImageResult[]> {
   const rows: ImageResult[] = [];
   let prev: { sr: RgbImage; hr: RgbImage } | null = null;
   for (const p of pairs.pairs) {
-    let hr = await readImage(p.hr);
-    // Crop HR to a multiple of the scale so SR and HR align (Set5's HR files already are).
-    const w = hr.width - (hr.width % scale), h = hr.height - (hr.height % scale);
-    if (w !== hr.width || h !== hr.height) hr = crop(hr, w, h);
-    const lr = p.lr ? await readImage(p.lr) : imresize(hr, 1 / scale, { uint8: true });
+    const { hr, lr } = await loadPair(p, scale);
     const sr = await up(lr);
     if (sr.width !== hr.width || sr.height !== hr.height) throw new Error(`${p.name}: SR is ${sr.width}×${sr.height} but HR is ${hr.width}×${hr.height}`);
     const row: ImageResult = { name: p.name, ...evaluatePair(sr, hr, scale) };

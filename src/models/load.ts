@@ -18,13 +18,16 @@ export { parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';
 
 export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
 
-/** Built-in names: the safetensors files shipped in weights/, without the extension. */
+/** The built-in model used when none is named: the PSNR-trained SRResNet (GAN models are asked for by name). */
+export const DEFAULT_BUILTIN = 'srresnet-x4';
+
+/** Built-in names: the safetensors files shipped in weights/, without the extension; the default first. */
 export function builtinModels(): string[] {
   if (!existsSync(WEIGHTS_DIR)) return [];
   return readdirSync(WEIGHTS_DIR)
     .filter((f) => f.endsWith('.safetensors'))
     .map((f) => basename(f, '.safetensors'))
-    .sort();
+    .sort((a, b) => Number(b === DEFAULT_BUILTIN) - Number(a === DEFAULT_BUILTIN) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

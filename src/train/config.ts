@@ -27,7 +27,7 @@ export function defaultConfig(): TrainConfig {
     beta2: 0.999,
     seed: 0,
     vggLayers: ['block3_conv3'],
-    vggScale: 1 / 12.75,
+    vggScale: 1 / (12.75 * 255), // the paper's 1/12.75 for features of 0–255 (caffe) input: see TrainConfig.vggScale
     adversarialWeight: 1e-3,
     pixelWeight: 0,
     checkpointEvery: 1000,

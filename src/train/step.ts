@@ -3,8 +3,9 @@
 //   gan stage:  D ← Adam(∇ [BCE(D(hr), 1) + BCE(D(G(lr) detached), 0)])
 //               G ← Adam(∇ [content·VGG-MSE + pixel·MSE + adversarial·BCE(D(G(lr)), 1)])  (D frozen)
 // Content loss = mean over the chosen VGG19 layers of MSE(φ(SR), φ(HR)) · vggScale² (the paper
-// rescales feature maps by 1/12.75). Each update is applied only after its losses and gradients
-// were read back finite: one readback of a few scalars per update, nothing else.
+// rescales feature maps by 1/12.75; TrainConfig.vggScale says what that means for our VGG).
+// Each update is applied only after its losses and gradients were read back finite: one
+// readback of a few scalars per update, nothing else.
 
 import { Adam } from '../autograd/adam.ts';
 import * as op from '../autograd/ops.ts';

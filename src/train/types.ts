@@ -29,7 +29,12 @@ export interface TrainConfig {
   seed: number;
   /** GAN stage: VGG19 layers for the content loss (averaged), e.g. ['block3_conv3']. */
   vggLayers: string[];
-  /** Paper: VGG feature maps scaled by 1/12.75 (i.e. MSE × 1/12.75²). */
+  /**
+   * VGG feature maps are scaled by this before the MSE (so the loss carries its square). The paper
+   * scales by 1/12.75 so that the VGG loss is of the pixel MSE's scale; our VGG takes Keras'
+   * caffe input (0–255), whose features are ~255× larger, so 1/(12.75·255) is what keeps the
+   * content loss next to the pixel MSE — and the 1e-3 adversarial term in play (docs/TRAINING.md).
+   */
   vggScale: number;
   adversarialWeight: number;
   /** Optional pixel-MSE term in the GAN generator loss. */

@@ -1,0 +1,107 @@
+// `vivid compare --models A,B --data <dir> -o strip.png`: several models on the same pictures,
+// side by side. Each row is one picture of the folder (any layout `vivid eval` reads), cut to
+// the same region: bicubic | model A | model B | … | HR. The table printed next to it gives each
+// column's whole-image PSNR-Y / SSIM-Y, because a GAN's sharper crop and its lower PSNR are both
+// part of the answer.
+
+import { basename, extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { imresize } from '../data/resize.ts';
+import { findPairs } from '../eval/dataset.ts';
+import { loadPair } from '../eval/evaluate.ts';
+import { centredCrop, cropRgb, tileStrip } from '../eval/strip.ts';
+import { getModel, shutdown } from '../index.ts';
+import { upscaleTiled } from '../inference/tiling.ts';
+import { writeImage, type RgbImage } from '../io/image.ts';
+import { evaluatePair } from '../metrics/quality.ts';
+import { Progress } from '../util/progress.ts';
+import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
+
+const USAGE = `usage: vivid compare --models <A,B,...> --data <dir> -o <strip.png> [options]
+
+  --models <list>   comma-separated: built-in names, .safetensors or PyTorch .pth files
+  --data <dir>      pictures, in any layout \`vivid eval\` reads (name_HR/name_LR, HR/ + LR/, HR alone)
+  -o, --output      the strip to write (.png or .jpg): a row per picture,
+                    columns bicubic | each model | HR
+  --crop <N>        side of the cut region in HR pixels (default 128)
+  --at <x,y>        top-left corner of the region in HR pixels (default: the centre)
+  --images <N>      only the first N pictures
+  --arch <A>        PyTorch checkpoints: leftthomas | srresnet-tutorial
+  --tile <N>        tile size in LR pixels
+  --backend <B>     auto | vulkan | opengl
+  --quiet           no progress output`;
+
+function parseAt(v: string | undefined): { x: number; y: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+),(\d+)$/.exec(v);
+  if (!m) throw new Error(`--at must be x,y in HR pixels, got '${v}'`);
+  return { x: Number(m[1]), y: Number(m[2]) };
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...MODEL_OPTIONS,
+      models: { type: 'string' },
+      data: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      crop: { type: 'string' },
+      at: { type: 'string' },
+      images: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const specs = (values.models ?? values.model ?? '').split(',').filter(Boolean); // --model: one model, as elsewhere
+  if (!specs.length || !values.data || !values.output) {
+    console.error(USAGE);
+    return 2;
+  }
+  try {
+    const size = intOption(values.crop, 'crop', 8) ?? 128;
+    const at = parseAt(values.at);
+    const tileSize = intOption(values.tile, 'tile', 1);
+    const models = [];
+    for (const spec of specs) models.push(await getModel(spec, { arch: archOption(values.arch), backend: backendOption(values.backend) }));
+    const scale = models[0]!.info.config.scale;
+    for (const m of models) {
+      if (m.info.config.scale !== scale) throw new Error(`all models must share one scale: ${m.info.source} is ×${m.info.config.scale}, ${models[0]!.info.source} ×${scale}`);
+      if (!values.quiet) console.error(`model ${describeModel(m.info)}`);
+    }
+
+    const pairs = findPairs(values.data, scale).pairs.slice(0, intOption(values.images, 'images', 1));
+    if (!pairs.length) throw new Error(`${values.data} holds no pictures`);
+    const progress = new Progress({ label: 'compare', total: pairs.length * models.length, unit: 'images', enabled: !values.quiet });
+    const rows: RgbImage[][] = [];
+    const table: string[][] = [];
+    for (const p of pairs) {
+      const { hr, lr } = await loadPair(p, scale);
+      const versions = [imresize(lr, scale)];
+      for (const m of models) {
+        versions.push(await upscaleTiled(m.model.rt, m.model, lr, { tileSize }));
+        progress.tick(1, p.name);
+      }
+      const box = centredCrop(hr, size, scale, at);
+      rows.push([...versions, hr].map((img) => cropRgb(img, box.x, box.y, box.width, box.height)));
+      table.push([p.name, ...versions.map((v) => {
+        const q = evaluatePair(v, hr, scale);
+        return `${q.psnr_y.toFixed(2)} / ${q.ssim_y.toFixed(4)}`;
+      })]);
+    }
+    progress.done();
+    await writeImage(values.output, tileStrip(rows));
+
+    const head = ['image', 'bicubic', ...specs.map((s) => basename(s, extname(s)))];
+    const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+    console.log(`PSNR-Y / SSIM-Y of the whole pictures; strip columns: ${[...head.slice(1), 'HR'].join(' | ')}`);
+    console.log([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(line)].join('\n'));
+    if (!values.quiet) console.error(`wrote ${values.output}`);
+    return 0;
+  } finally {
+    await shutdown();
+  }
+}
