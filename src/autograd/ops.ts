@@ -36,26 +36,50 @@ export interface BatchNormState {
   momentum: number;
 }
 
+const trainOptions = (s: BatchNormState): bn.BatchNormTrainOptions => ({
+  eps: s.eps,
+  momentum: s.momentum,
+  runningMean: s.runningMean.value,
+  runningVar: s.runningVar.value,
+});
+
+/** Record a training-mode forward whose batch statistics live until its backward has run. */
+function recordWithStats(fwd: { y: Tensor; mean: Tensor; invStd: Tensor }, inputs: Var[], rule: (g: Tensor) => Tensor[]): Var {
+  const release = () => {
+    fwd.mean.dispose();
+    fwd.invStd.dispose();
+  };
+  const out = record(fwd.y, inputs, (g) => {
+    const grads = rule(g);
+    release();
+    return grads;
+  });
+  if (!out.node) release();
+  return out;
+}
+
 /** Training-mode batch norm (batch statistics; updates the running statistics in place). */
 export function batchNormTrain(x: Var, gamma: Var, beta: Var, s: BatchNormState): Var {
   const rt = x.rt;
-  const { y, mean, invStd } = bn.batchNormTrain(rt, x.value, gamma.value, beta.value, {
-    eps: s.eps,
-    momentum: s.momentum,
-    runningMean: s.runningMean.value,
-    runningVar: s.runningVar.value,
-  });
-  const out = record(y, [x, gamma, beta], (g) => {
-    const { dx, dgamma, dbeta } = bn.batchNormBackward(rt, x.value, g, gamma.value, mean, invStd);
-    mean.dispose();
-    invStd.dispose();
+  const f = bn.batchNormTrain(rt, x.value, gamma.value, beta.value, trainOptions(s));
+  return recordWithStats(f, [x, gamma, beta], (g) => {
+    const { dx, dgamma, dbeta } = bn.batchNormBackward(rt, x.value, g, gamma.value, f.mean, f.invStd);
     return [dx, dgamma, dbeta];
   });
-  if (!out.node) {
-    mean.dispose();
-    invStd.dispose();
-  }
-  return out;
+}
+
+/**
+ * Training-mode batch norm followed by PReLU (slopes alpha), fused: the same values, gradients
+ * and running-statistics update as batchNormTrain then prelu, in fewer passes, and the batch
+ * norm's output is not kept for the backward.
+ */
+export function batchNormPreluTrain(x: Var, gamma: Var, beta: Var, alpha: Var, s: BatchNormState): Var {
+  const rt = x.rt;
+  const f = bn.batchNormPreluTrain(rt, x.value, gamma.value, beta.value, alpha.value, trainOptions(s));
+  return recordWithStats(f, [x, gamma, beta, alpha], (g) => {
+    const { dx, dgamma, dbeta, dalpha } = bn.batchNormPreluBackward(rt, x.value, g, gamma.value, beta.value, alpha.value, f.mean, f.invStd);
+    return [dx, dgamma, dbeta, dalpha];
+  });
 }
 
 /**

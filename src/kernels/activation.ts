@@ -63,22 +63,33 @@ function preluShape(op: string, x: Tensor, alpha: Tensor): { channels: number; n
   return { channels, na: alpha.size };
 }
 
+// The PReLU workgroup: 32 channels × 8 row lanes (constants CT, RT in the WGSL).
+const CT = 32;
+const RT = 8;
+/** Rows one workgroup covers: 64 per lane keeps the backward's partials few and its f32 runs short. */
+const ROWS_PER_CHUNK = RT * 64;
+
+/** x as [rows, channels] in chunks of rows, one workgroup row per chunk. */
+function rowChunks(rt: Runtime, x: Tensor, channels: number): { rows: number; rowsPerChunk: number; chunks: number } {
+  const rows = channels ? x.size / channels : 0;
+  const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
+  // Grow the chunk (a multiple of RT) only if there would be more chunks than one grid dimension holds.
+  const rowsPerChunk = Math.max(ROWS_PER_CHUNK, Math.ceil(rows / maxWg / RT) * RT);
+  const chunks = Math.max(1, Math.ceil(rows / rowsPerChunk));
+  return { rows, rowsPerChunk, chunks };
+}
+
 /** y = x for x > 0, alpha[c]·x otherwise; alpha is [C] (per channel, C = last dim) or [1]. */
 export function prelu(rt: Runtime, x: Tensor, alpha: Tensor): Tensor {
   const { channels, na } = preluShape('prelu', x, alpha);
+  const { rows, rowsPerChunk, chunks } = rowChunks(rt, x, channels);
   const y = rt.empty(x.shape);
   rt.run(
-    { shader: SHADER, entry: 'prelu_forward', constants: { WG } },
-    { bind: { x, alpha, y }, uniforms: { n: x.size, channels, na, rows: 0, rows_per_chunk: 0 }, workgroups: grid1d(x.size, WG) },
+    { shader: SHADER, entry: 'prelu_forward' },
+    { bind: { x, alpha, y }, uniforms: { n: x.size, channels, na, rows, rows_per_chunk: rowsPerChunk }, workgroups: [Math.ceil(channels / CT), chunks] },
   );
   return y;
 }
-
-// prelu_backward's workgroup: 32 channels × 8 row lanes (constants CT, RT in the WGSL).
-const CT = 32;
-const RT = 8;
-/** Rows one workgroup sums: 64 per lane keeps the partials few and the f32 runs short. */
-const ROWS_PER_CHUNK = RT * 64;
 
 /**
  * dx = dy where x > 0, alpha·dy otherwise; dalpha[c] = Σ over N,H,W of dy·x where x < 0
@@ -87,11 +98,7 @@ const ROWS_PER_CHUNK = RT * 64;
 export function preluBackward(rt: Runtime, x: Tensor, alpha: Tensor, dy: Tensor): { dx: Tensor; dalpha: Tensor } {
   sameSize('preluBackward', x, dy);
   const { channels, na } = preluShape('preluBackward', x, alpha);
-  const rows = channels ? x.size / channels : 0;
-  const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
-  // Grow the chunk (a multiple of RT) only if there would be more chunks than one grid dimension holds.
-  const rowsPerChunk = Math.max(ROWS_PER_CHUNK, Math.ceil(rows / maxWg / RT) * RT);
-  const chunks = Math.max(1, Math.ceil(rows / rowsPerChunk));
+  const { rows, rowsPerChunk, chunks } = rowChunks(rt, x, channels);
   const dx = rt.empty(x.shape);
   const partial = rt.empty([chunks, channels], 'prelu partials');
   rt.run(

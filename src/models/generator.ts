@@ -46,6 +46,11 @@ export const PAPER_SRRESNET: GeneratorConfig = {
   head: 'shift',
 };
 
+/** BN → PReLU, as one fused op in training mode (batch statistics). */
+function bnThenPrelu(bn: BatchNorm2d, prelu: PReLU, x: Var): Var {
+  return bn.training ? op.batchNormPreluTrain(x, bn.gamma, bn.beta, prelu.alpha, bn.stats) : prelu.forward(bn.forward(x));
+}
+
 class ResidualBlock extends Module {
   conv1: Conv2d;
   bn1: BatchNorm2d | null;
@@ -65,8 +70,7 @@ class ResidualBlock extends Module {
 
   forward(x: Var): Var {
     let h = this.conv1.forward(x);
-    if (this.bn1) h = this.bn1.forward(h);
-    h = this.prelu.forward(h);
+    h = this.bn1 ? bnThenPrelu(this.bn1, this.prelu, h) : this.prelu.forward(h);
     h = this.conv2.forward(h);
     if (this.bn2) h = this.bn2.forward(h);
     return op.add(x, h);

@@ -1,6 +1,7 @@
 // Float64 CPU references for batch normalisation over the last axis of [..., C]
 // (element i belongs to channel i % C).
 
+import { prelu, preluBackward } from './activation.ts';
 import { channelMoments } from './reduce.ts';
 
 export type F64 = Float64Array;
@@ -44,4 +45,16 @@ export function batchNormBackward(x: F64, dy: ArrayLike<number>, gamma: ArrayLik
     return gamma[c]! * invStd[c]! * (dy[i]! - dbeta[c]! / rows - (xhat * dgamma[c]!) / rows);
   });
   return { dx, dgamma, dbeta };
+}
+
+/** Training-mode batch norm, then PReLU (slopes [C] or [1]); z is the batch norm's output. */
+export function batchNormPreluTrain(x: F64, gamma: ArrayLike<number>, beta: ArrayLike<number>, alpha: F64, C: number, eps: number): { y: F64; z: F64; mean: F64; var: F64; invStd: F64 } {
+  const bn = batchNormTrain(x, gamma, beta, C, eps);
+  return { ...bn, y: prelu(bn.y, alpha, C), z: bn.y };
+}
+
+/** Backward of batchNormPreluTrain: PReLU's backward at z, then batch norm's. */
+export function batchNormPreluBackward(x: F64, dy: F64, gamma: ArrayLike<number>, alpha: F64, fwd: { z: F64; mean: F64; invStd: F64 }): { dx: F64; dgamma: F64; dbeta: F64; dalpha: F64 } {
+  const p = preluBackward(fwd.z, alpha, dy, gamma.length);
+  return { ...batchNormBackward(x, p.dx, gamma, fwd.mean, fwd.invStd), dalpha: p.dalpha };
 }

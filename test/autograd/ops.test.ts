@@ -14,6 +14,7 @@ import * as Rpool from '../../src/reference/maxpool.ts';
 import * as Rps from '../../src/reference/pixelshuffle.ts';
 import * as Rred from '../../src/reference/reduce.ts';
 import type { Rng } from '../../src/util/rng.ts';
+import { awayFromKink } from '../helpers/bn-prelu.ts';
 import { expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
 
 const f32 = (a: Float64Array) => Float32Array.from(a);
@@ -58,6 +59,27 @@ describe('autograd ops against CPU references', () => {
       expectClose(await grad(vx), ref.dx, 'bn dx');
       expectClose(await grad(vg), ref.dgamma, 'bn dgamma');
       expectClose(await grad(vb), ref.dbeta, 'bn dbeta');
+    }));
+
+  it('batch norm → PReLU (training, fused): dx, dgamma, dbeta, dalpha, running statistics', () =>
+    seeded('op-bn-prelu', async (rng) => {
+      const rt = await gpu();
+      const C = 5, n = 3 * 4 * 7;
+      const gamma = randn(rng, C), beta = randn(rng, C), alpha = randn(rng, C, 0.3);
+      const x = awayFromKink(randn(rng, n * C, 2).map((v) => v + 1), gamma, beta, 1e-5);
+      const vx = leaf(rt, [3, 4, 7, C], x), vg = leaf(rt, [C], gamma), vb = leaf(rt, [C], beta), va = leaf(rt, [C], alpha);
+      const state = { runningMean: constant(rt.tensor([C], new Float32Array(C))), runningVar: constant(rt.tensor([C], new Float32Array(C).fill(1))), eps: 1e-5, momentum: 0.1 };
+      const y = op.batchNormPreluTrain(vx, vg, vb, va, state);
+      const dy = await through(rt, rng, y);
+      const fwd = Rbn.batchNormPreluTrain(x, gamma, beta, alpha, C, 1e-5);
+      const ref = Rbn.batchNormPreluBackward(x, dy, gamma, alpha, fwd);
+      expectClose(await grad(vx), ref.dx, 'dx');
+      expectClose(await grad(vg), ref.dgamma, 'dgamma');
+      expectClose(await grad(vb), ref.dbeta, 'dbeta');
+      expectClose(await grad(va), ref.dalpha, 'dalpha');
+      const run = Rbn.updateRunning(new Float64Array(C), new Float64Array(C).fill(1), fwd.mean, fwd.var, n, 0.1);
+      expectClose(await state.runningMean.value.read(), run.runningMean, 'running mean');
+      expectClose(await state.runningVar.value.read(), run.runningVar, 'running var');
     }));
 
   it('prelu, leaky relu, relu, tanh, sigmoid', () =>
