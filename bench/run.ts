@@ -707,6 +707,43 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   13.9 GFLOP/s; replayed shares: wino_gemm 43%, wino_bwd_w_gemm 12%, wino4_input 8%, wino4_output
   6%, the other Winograd passes 5%, RGB kernels 11%, everything else 15% (4446 dispatches). Still
   above 5 s.
+- **F(6×6, 3×3) instead of F(4×4, 3×3)** for the forward, the input gradient and (transposed,
+  F(3×3, 6×6)) the weight gradient, on the same GEMM kernels with 64 ξ: 1.78 multiplies per
+  output instead of 2.25, and fewer transform loads and stores per output (an 8×8 patch per 36
+  outputs instead of 6×6 per 16); fp32 outputs within 4–10e-6 relative L2 of F(4×4)'s.
+  Interleaved A/B in one process (HEAD's conv2d.ts and shader loaded next to the change), CPU ms
+  per call, GL, load 1.5–3 from another helper's benchmarks: [16,96,96,64] 64→64 forward 448 →
+  358, input gradient 437 → 359, weight gradient 457 → 393 (their GEMMs 281 → 220, 285 → 219,
+  327 → 266); [16,24,24,64] forward 29 → 26, input gradient 29 → 27, weight gradient 26.3 → 22.2
+  summed over its kernels replayed one by one (the whole call 29 → 30 in that run, within its
+  spread); at load 3.3–4.3 the minima of 5 rounds: 459 → 366, 436 → 369, 481 → 395, 33 → 29,
+  37 → 33, 32 → 29. Vulkan, load 3.3–4.4 (noisy): [16,96,96,64] forward 1206 → 844, input
+  gradient 913 → 812, weight-gradient GEMM 774 → 408; [16,24,24,64] within the noise. **MSE step**
+  (paper SRResNet, batch 16, 24→96; HEAD 6e7591c and the change as two module trees in one
+  process, steps interleaved, GL, load 3.7): CPU median 6930 → 6258 ms, lower in all 6 pairs;
+  wall 6560 → 6026 ms; same first-step loss, later losses within 1e-6 relative. Vulkan, 3 pairs,
+  load 4.9: 11450 → 11327 ms CPU (within the noise).
+- **Tried without gain on the Winograd GEMMs** (same A/B, GL, CPU ms of the GEMM dispatches,
+  [16,24,24,64] / [16,96,96,64] forward unless said, HEAD first). Instruction counts did not
+  predict time: (1) V in uniform windows too (8 windows of 64 tiles × 64 channels per dispatch):
+  the 4-channel step went from 6201 to 3960 instructions, no per-lane branches, but GL's 16 KiB
+  windows need 19× the dispatches, ~100 µs each with 8 windows bound (40–70 µs with one): 19 →
+  31, 287 → 305. (2) The lane's output-channel group and the step count as pipeline constants and
+  the 16 steps unrolled by constant-argument calls, so every U index is constant (scalar U
+  loads), one dispatch per group: 19 → 38, 276 → 353 — the compiled shader issues every step's
+  loads up front (50 KB stack frame). (3) wino_gemm64 again with an atomicLoad between steps to
+  pin the loads: it compiles to a plain load + mfence per lane and pins nothing (143 KB frame):
+  297 → 398 (302 → 349 without it). (4) 4 tiles × 32 channels per lane: 18 → 22, 281 → 294;
+  4 tiles × 16: 21 → 26, 343 → 331. (5) wino_bwd_w_gemm accumulator-major over 4 tiles per
+  loop iteration (each accumulator stored once per 4 multiply-adds): 3174 → 2838 loop
+  instructions per tile, yet [16,96,96,64] weight gradient 325 → 394 (2 tiles: 312 → 425).
+  (6) V through textureLoad (rgba32float) instead of a storage buffer, microbenchmark of 4096
+  lanes × 256 steps × 8 vec4: GL 19–21 ms vs 23–31, Vulkan 39–44 vs 44–73: too little for a
+  texture path. (7) U from a read-only storage buffer at a uniform index: Mesa's lp_bld_nir
+  (read in a Mesa 23-era copy) takes the scalar path for UBO and SSBO loads under the same test,
+  nir_src_is_always_uniform (constants, push constants, ALU ops on them; not loop counters,
+  workgroup_id or values loaded from a buffer), and a storage U measured 2× slower before (header
+  of shaders/conv2d_winograd.wgsl): not repeated.
 - **Input gradient of stride-2 convs** (the discriminator's k3s2 layers): it ran as conv_fwd4 over
   dy dilated by 2, where a lane's 8 consecutive pixels alternate between real and hole taps, so
   3/4 of its loads and multiply-adds were on zeros: 2.0 GFLOP/s (useful FLOPs) in the replayed

@@ -1,8 +1,8 @@
 // Winograd convolutions for 3×3 stride-1 convs (forward, and the input gradient, which at
 // stride 1 is a 3×3 conv of dy with the flipped, transposed kernel), and the weight gradient.
 //
-// F(4×4, 3×3) (Cout % 16 == 0: wino4_weights, wino4_input, wino_gemm × 36, wino4_output):
-// 36 multiplies per 4×4 output tile, 2.25 per output instead of 9. F(2×2, 3×3) (Cout % 8 == 0
+// F(6×6, 3×3) (Cout % 16 == 0: wino6_weights, wino6_input, wino_gemm × 64, wino6_output):
+// 64 multiplies per 6×6 output tile, 1.78 per output instead of 9. F(2×2, 3×3) (Cout % 8 == 0
 // otherwise: wino_weights, wino_input, conv_fwd4 of shaders/conv2d.wgsl as a 1×1 conv with a
 // per-image weight stride, wino_output): 4 per output. Per output tile:
 //   U = G g Gᵀ (weights per (ci, co)),  V = Bᵀ d B (input patch d per (tile, ci)),
@@ -12,9 +12,9 @@
 // M [ξ, tiles, cout] (vec4 over channels: cin % 4 == 0).
 //   F(2×2): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
 //           Aᵀ = [1 1 1 0; 0 1 −1 −1]
-//   F(4×4): see the wino4_* section.
-// Weight gradient: F(3×3, 4×4), the transpose of F(4×4, 3×3) (wino4_input, wino4_dy,
-// wino_bwd_w_gemm × 36 over chunks of tiles, wino4_dw_out).
+//   F(6×6): see the wino6_* section.
+// Weight gradient: F(3×3, 6×6), the transpose of F(6×6, 3×3) (wino6_input, wino6_dy,
+// wino_bwd_w_gemm × 64 over chunks of tiles, wino6_dw_out).
 //
 // Measured (conv 3×3 64→64 on [16, 96, 96, 64], GFLOP/s from process CPU time scaled to the 2
 // cores idle, bench/conv.ts; load average 5–8 from other processes during all runs):
@@ -25,7 +25,9 @@
 // Steps on GL (profile at N = 4, forward / weight gradient): GEMM with U in uniform windows,
 // 8 tiles × 16 channels per lane: 17.8 → 26; V loaded as vec4: → 29; F(4×4, 3×3): → 41.
 // Weight gradient: F(3×3, 2×2) Winograd, 8 ci × 16 co per lane with scalar V loads: 17; vec4 V
-// loads: 36; F(3×3, 4×4): 48.
+// loads: 36; F(3×3, 4×4): 48. F(4×4) → F(6×6) for all three (1.78 multiplies per output
+// instead of 2.25, and fewer transform loads and stores per output): 10–20% less CPU, see
+// docs/BENCHMARKS.md "conv2d method notes".
 // What did not help (llvmpipe, GL): U in workgroup (shared) memory instead of a uniform window
 // (same or slower: shared loads are per-lane gathers too); U in a storage buffer in the same
 // GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over output
@@ -277,12 +279,12 @@ fn wino_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   }
 }
 
-// ---- weight gradient (Winograd F(3×3, 4×4), below): shared parameters and the GEMM ----------
-//   dw[kh,kw,ci,co] = Σ_tiles Σ_{i,j<4} d[kh+i, kw+j, ci] · g[i, j, co]
-// for every 4×4 tile g of dy and the 6×6 input patch d at its origin − pad. The GEMMs
+// ---- weight gradient (Winograd F(3×3, 6×6), below): shared parameters and the GEMM ----------
+//   dw[kh,kw,ci,co] = Σ_tiles Σ_{i,j<6} d[kh+i, kw+j, ci] · g[i, j, co]
+// for every 6×6 tile g of dy and the 8×8 input patch d at its origin − pad. The GEMMs
 // P[ξ][ci, co] = Σ_t V[ξ][t, ci] · Gd[ξ][t, co] reduce over tiles: chunks of tiles write partial
-// sums (wino_bwd_w_gemm), wino4_dw_out adds them and transforms back to 3×3.
-// (F(3×3, 2×2) — 16 GEMMs — measured 1.5× slower than F(3×3, 4×4) and was removed.)
+// sums (wino_bwd_w_gemm), wino6_dw_out adds them and transforms back to 3×3.
+// (F(3×3, 2×2) — 16 GEMMs — measured 1.5× slower than F(3×3, 4×4), since replaced by F(3×3, 6×6).)
 
 struct DyParams {
   ho: u32,
@@ -313,7 +315,7 @@ struct BwParams {
   part0: u32,      // index of this image chunk's first partial sum
   co_groups: u32,  // cout4 / WC
   lanes: u32,      // cin / WI · co_groups
-  nxi: u32,        // 16 (F(3×3, 2×2)) or 36 (F(3×3, 4×4))
+  nxi: u32,        // ξ count: 64 for F(3×3, 6×6)
 }
 
 @group(0) @binding(50) var<uniform> bp: BwParams;
@@ -360,43 +362,51 @@ struct DwParams {
 @group(0) @binding(61) var<storage, read> pw: array<f32>;            // [parts, 16, cin · cout]
 @group(0) @binding(62) var<storage, read_write> dw: array<f32>;      // [3, 3, cin, cout]
 
-// ---- Winograd F(4×4, 3×3): 36 multiplies per 4×4 output tile (2.25 per output, F(2×2)'s 4) ----
-// Same GEMMs (wino_gemm over 36 ξ) and layouts; 6×6 input patches at (4ty − pad, 4tx − pad).
-//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
-//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
-//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+// ---- Winograd F(6×6, 3×3): 64 multiplies per 6×6 output tile (1.78 per output, F(4×4)'s 2.25) ----
+// Same GEMMs (wino_gemm over 64 ξ) and layouts; 8×8 input patches at (6ty − pad, 6tx − pad).
+// Interpolation points 0, ±1, ±2, ±½, ∞ (fp32 error on 64-channel random data: 4e-6 relative L2,
+// F(4×4) 2e-6):
+//   Bᵀ = [1 0 −21/4 0 21/4 0 −1 0; 0 1 1 −17/4 −17/4 1 1 0; 0 −1 1 17/4 −17/4 −1 1 0;
+//         0 ½ ¼ −5/2 −5/4 2 1 0; 0 −½ ¼ 5/2 −5/4 −2 1 0; 0 2 4 −5/2 −5 ½ 1 0;
+//         0 −2 4 5/2 −5 −½ 1 0; 0 −1 0 21/4 0 −21/4 0 1]
+//   G  = [1 0 0; −2/9 −2/9 −2/9; −2/9 2/9 −2/9; 1/90 1/45 2/45; 1/90 −1/45 2/45;
+//         32/45 16/45 8/45; 32/45 −16/45 8/45; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 1 1 0; 0 1 −1 2 −2 ½ −½ 0; 0 1 1 4 4 ¼ ¼ 0; 0 1 −1 8 −8 ⅛ −⅛ 0;
+//         0 1 1 16 16 1/16 1/16 0; 0 1 −1 32 −32 1/32 −1/32 1]
 
-fn g6(a: f32, b: f32, d: f32) -> array<f32, 6> {
-  return array<f32, 6>(0.25 * a, -(a + b + d) / 6.0, -(a - b + d) / 6.0,
-                       a / 24.0 + b / 12.0 + d / 6.0, a / 24.0 - b / 12.0 + d / 6.0, d);
+fn g8(a: f32, b: f32, d: f32) -> array<f32, 8> {
+  return array<f32, 8>(a, -2.0 * (a + b + d) / 9.0, -2.0 * (a - b + d) / 9.0,
+                       a / 90.0 + b / 45.0 + 2.0 * d / 45.0, a / 90.0 - b / 45.0 + 2.0 * d / 45.0,
+                       (32.0 * a + 16.0 * b + 8.0 * d) / 45.0, (32.0 * a - 16.0 * b + 8.0 * d) / 45.0, d);
 }
 
 @compute @workgroup_size(WG)
-fn wino4_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn wino6_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;     // (ci, co)
   if (i >= wp.total) { return; }
   var g: array<f32, 9>;
   for (var k = 0u; k < 9u; k++) { g[k] = wsrc[k * wp.total + i]; }
-  var t: array<array<f32, 6>, 3>;         // t[c] = G g[:, c] (column c of G g, 6×3)
-  for (var c = 0u; c < 3u; c++) { t[c] = g6(g[c], g[3u + c], g[6u + c]); }
-  for (var r = 0u; r < 6u; r++) {
-    let row = g6(t[0][r], t[1][r], t[2][r]);
-    for (var k = 0u; k < 6u; k++) { u[u_index(6u * r + k, i)] = row[k]; }
+  var t: array<array<f32, 8>, 3>;         // t[c] = G g[:, c] (column c of G g, 8×3)
+  for (var c = 0u; c < 3u; c++) { t[c] = g8(g[c], g[3u + c], g[6u + c]); }
+  for (var r = 0u; r < 8u; r++) {
+    let row = g8(t[0][r], t[1][r], t[2][r]);
+    for (var k = 0u; k < 8u; k++) { u[u_index(8u * r + k, i)] = row[k]; }
   }
 }
 
-fn bt6(z: array<vec4<f32>, 6>) -> array<vec4<f32>, 6> {
-  return array<vec4<f32>, 6>(
-    4.0 * z[0] - 5.0 * z[2] + z[4],
-    -4.0 * (z[1] + z[2]) + z[3] + z[4],
-    4.0 * (z[1] - z[2]) - z[3] + z[4],
-    2.0 * (z[3] - z[1]) - z[2] + z[4],
-    2.0 * (z[1] - z[3]) - z[2] + z[4],
-    4.0 * z[1] - 5.0 * z[3] + z[5]);
+fn bt8(z: array<vec4<f32>, 8>) -> array<vec4<f32>, 8> {
+  let p1 = z[2] + z[6] - 4.25 * z[4];
+  let m1 = z[1] + z[5] - 4.25 * z[3];
+  let p2 = 0.25 * z[2] - 1.25 * z[4] + z[6];
+  let m2 = 0.5 * z[1] - 2.5 * z[3] + 2.0 * z[5];
+  let p3 = 4.0 * z[2] - 5.0 * z[4] + z[6];
+  let m3 = 2.0 * z[1] - 2.5 * z[3] + 0.5 * z[5];
+  return array<vec4<f32>, 8>(z[0] - z[6] + 5.25 * (z[4] - z[2]), p1 + m1, p1 - m1, p2 + m2, p2 - m2,
+                             p3 + m3, p3 - m3, z[7] - z[1] + 5.25 * (z[3] - z[5]));
 }
 
 @compute @workgroup_size(WG)
-fn wino4_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn wino6_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;     // (tile, ci4), ci4 fastest
   if (i >= ip.total) { return; }
   let c = i % ip.cin4;
@@ -405,38 +415,39 @@ fn wino4_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let r = tile / ip.tw;
   let ty = r % ip.th;
   let n = ip.n0 + r / ip.th;
-  let y0 = i32(4u * ty) - ip.pad_h;
-  let x0 = i32(4u * tx) - ip.pad_w;
-  var s: array<array<vec4<f32>, 6>, 6>;   // s[b] = Bᵀ d[:, b] (column b)
-  for (var b = 0u; b < 6u; b++) {
+  let y0 = i32(6u * ty) - ip.pad_h;
+  let x0 = i32(6u * tx) - ip.pad_w;
+  var s: array<array<vec4<f32>, 8>, 8>;   // s[b] = Bᵀ d[:, b] (column b)
+  for (var b = 0u; b < 8u; b++) {
     let xx = x0 + i32(b);
-    var z: array<vec4<f32>, 6>;
-    for (var a = 0u; a < 6u; a++) {
+    var z: array<vec4<f32>, 8>;
+    for (var a = 0u; a < 8u; a++) {
       let yy = y0 + i32(a);
       let ok = yy >= 0 && u32(yy) < ip.h && xx >= 0 && u32(xx) < ip.w;
       let o = select(0u, ((n * ip.h + u32(yy)) * ip.w + u32(xx)) * ip.cin4 + c, ok);
       z[a] = select(vec4<f32>(), x4[o], ok);
     }
-    s[b] = bt6(z);
+    s[b] = bt8(z);
   }
   let stride = ip.tiles * ip.cin4;
   let o = tile * ip.cin4 + c;
-  for (var a = 0u; a < 6u; a++) {
-    let v = bt6(array<vec4<f32>, 6>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]));
-    for (var b = 0u; b < 6u; b++) { v4[(6u * a + b) * stride + o] = v[b]; }
+  for (var a = 0u; a < 8u; a++) {
+    let v = bt8(array<vec4<f32>, 8>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a], s[6][a], s[7][a]));
+    for (var b = 0u; b < 8u; b++) { v4[(8u * a + b) * stride + o] = v[b]; }
   }
 }
 
-fn at6(z: array<vec4<f32>, 6>) -> array<vec4<f32>, 4> {
-  return array<vec4<f32>, 4>(
-    z[0] + z[1] + z[2] + z[3] + z[4],
-    z[1] - z[2] + 2.0 * (z[3] - z[4]),
-    z[1] + z[2] + 4.0 * (z[3] + z[4]),
-    z[1] - z[2] + 8.0 * (z[3] - z[4]) + z[5]);
+fn at8(z: array<vec4<f32>, 8>) -> array<vec4<f32>, 6> {
+  let s1 = z[1] + z[2]; let d1 = z[1] - z[2];
+  let s2 = z[3] + z[4]; let d2 = z[3] - z[4];
+  let s3 = z[5] + z[6]; let d3 = z[5] - z[6];
+  return array<vec4<f32>, 6>(z[0] + s1 + s2 + s3, d1 + 2.0 * d2 + 0.5 * d3, s1 + 4.0 * s2 + 0.25 * s3,
+                             d1 + 8.0 * d2 + 0.125 * d3, s1 + 16.0 * s2 + 0.0625 * s3,
+                             d1 + 32.0 * d2 + 0.03125 * d3 + z[7]);
 }
 
 @compute @workgroup_size(WG)
-fn wino4_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn wino6_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;     // (tile, co4), co4 fastest
   if (i >= op.total) { return; }
   let c = i % op.cout4;
@@ -447,38 +458,40 @@ fn wino4_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let n = op.n0 + r / op.th;
   let stride = op.tiles * op.cout4;
   let o = tile * op.cout4 + c;
-  var s: array<array<vec4<f32>, 4>, 6>;   // s[b] = Aᵀ m[:, b]
-  for (var b = 0u; b < 6u; b++) {
-    var z: array<vec4<f32>, 6>;
-    for (var a = 0u; a < 6u; a++) { z[a] = m4[(6u * a + b) * stride + o]; }
-    s[b] = at6(z);
+  var s: array<array<vec4<f32>, 6>, 8>;   // s[b] = Aᵀ m[:, b]
+  for (var b = 0u; b < 8u; b++) {
+    var z: array<vec4<f32>, 8>;
+    for (var a = 0u; a < 8u; a++) { z[a] = m4[(8u * a + b) * stride + o]; }
+    s[b] = at8(z);
   }
   var bv = vec4<f32>();
   if (HAS_BIAS != 0u) { bv = bias4[c]; }
-  for (var a = 0u; a < 4u; a++) {
-    let oy = 4u * ty + a;
+  for (var a = 0u; a < 6u; a++) {
+    let oy = 6u * ty + a;
     if (oy >= op.ho) { break; }
-    let yr = at6(array<vec4<f32>, 6>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]));
-    let base = (n * op.ho + oy) * op.wo + 4u * tx;
-    for (var b = 0u; b < 4u; b++) {
-      if (4u * tx + b >= op.wo) { break; }
+    let yr = at8(array<vec4<f32>, 8>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a], s[6][a], s[7][a]));
+    let base = (n * op.ho + oy) * op.wo + 6u * tx;
+    for (var b = 0u; b < 6u; b++) {
+      if (6u * tx + b >= op.wo) { break; }
       y4[(base + b) * op.cout4 + c] = act4(yr[b] + bv, 4u * c);
     }
   }
 }
 
-// ---- weight gradient: Winograd F(3×3, 4×4), the transpose of F(4×4, 3×3) ----------------------
+// ---- weight gradient: Winograd F(3×3, 6×6), the transpose of F(6×6, 3×3) ----------------------
 //   dw = Gᵀ [Σ_tiles (Bᵀ d B) ⊙ (A g Aᵀ)] G
-// with 6×6 input patches d at (4ty − pad, 4tx − pad) (wino4_input), 4×4 dy tiles g (zero past
-// ho/wo) and A = (Aᵀ of F(4×4, 3×3))ᵀ; 36 multiply-adds per 16 dy pixels instead of 16 per 4.
+// with 8×8 input patches d at (6ty − pad, 6tx − pad) (wino6_input), 6×6 dy tiles g (zero past
+// ho/wo) and A = (Aᵀ of F(6×6, 3×3))ᵀ; 64 multiply-adds per 36 dy pixels instead of 324.
 
-fn a6(z: array<vec4<f32>, 4>) -> array<vec4<f32>, 6> {
-  return array<vec4<f32>, 6>(z[0], z[0] + z[1] + z[2] + z[3], z[0] - z[1] + z[2] - z[3],
-    z[0] + 2.0 * z[1] + 4.0 * z[2] + 8.0 * z[3], z[0] - 2.0 * z[1] + 4.0 * z[2] - 8.0 * z[3], z[3]);
+fn a8(z: array<vec4<f32>, 6>) -> array<vec4<f32>, 8> {
+  let e1 = z[0] + z[2] + z[4];                       let o1 = z[1] + z[3] + z[5];
+  let e2 = z[0] + 4.0 * z[2] + 16.0 * z[4];          let o2 = 2.0 * z[1] + 8.0 * z[3] + 32.0 * z[5];
+  let e3 = z[0] + 0.25 * z[2] + 0.0625 * z[4];       let o3 = 0.5 * z[1] + 0.125 * z[3] + 0.03125 * z[5];
+  return array<vec4<f32>, 8>(z[0], e1 + o1, e1 - o1, e2 + o2, e2 - o2, e3 + o3, e3 - o3, z[5]);
 }
 
 @compute @workgroup_size(WG)
-fn wino4_dy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn wino6_dy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;     // (tile, co4), co4 fastest
   if (i >= dp.total) { return; }
   let c = i % dp.cout4;
@@ -487,46 +500,47 @@ fn wino4_dy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let r = tile / dp.tw;
   let ty = r % dp.th;
   let n = dp.n0 + r / dp.th;
-  var s: array<array<vec4<f32>, 6>, 4>;   // s[b] = A g[:, b] (column b of the 4×4 dy tile)
-  for (var b = 0u; b < 4u; b++) {
-    let ox = 4u * tx + b;
-    var z: array<vec4<f32>, 4>;
-    for (var a = 0u; a < 4u; a++) {
-      let oy = 4u * ty + a;
+  var s: array<array<vec4<f32>, 8>, 6>;   // s[b] = A g[:, b] (column b of the 6×6 dy tile)
+  for (var b = 0u; b < 6u; b++) {
+    let ox = 6u * tx + b;
+    var z: array<vec4<f32>, 6>;
+    for (var a = 0u; a < 6u; a++) {
+      let oy = 6u * ty + a;
       let ok = oy < dp.ho && ox < dp.wo;
       let o = select(0u, ((n * dp.ho + oy) * dp.wo + ox) * dp.cout4 + c, ok);
       z[a] = select(vec4<f32>(), dy4[o], ok);
     }
-    s[b] = a6(z);
+    s[b] = a8(z);
   }
   let stride = dp.tiles * dp.cout4;
   let o = tile * dp.cout4 + c;
-  for (var a = 0u; a < 6u; a++) {
-    let v = a6(array<vec4<f32>, 4>(s[0][a], s[1][a], s[2][a], s[3][a]));
-    for (var b = 0u; b < 6u; b++) { gd4[(6u * a + b) * stride + o] = v[b]; }
+  for (var a = 0u; a < 8u; a++) {
+    let v = a8(array<vec4<f32>, 6>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]));
+    for (var b = 0u; b < 8u; b++) { gd4[(8u * a + b) * stride + o] = v[b]; }
   }
 }
 
-fn gt6(z: array<f32, 6>) -> array<f32, 3> {
-  return array<f32, 3>(0.25 * z[0] - (z[1] + z[2]) / 6.0 + (z[3] + z[4]) / 24.0,
-                       (z[2] - z[1]) / 6.0 + (z[3] - z[4]) / 12.0,
-                       (z[3] + z[4] - z[1] - z[2]) / 6.0 + z[5]);
+fn gt8(z: array<f32, 8>) -> array<f32, 3> {
+  let s1 = z[1] + z[2]; let s2 = z[3] + z[4]; let s3 = z[5] + z[6];
+  return array<f32, 3>(z[0] - 2.0 * s1 / 9.0 + s2 / 90.0 + 32.0 * s3 / 45.0,
+                       2.0 * (z[2] - z[1]) / 9.0 + (z[3] - z[4]) / 45.0 + 16.0 * (z[5] - z[6]) / 45.0,
+                       -2.0 * s1 / 9.0 + 2.0 * s2 / 45.0 + 8.0 * s3 / 45.0 + z[7]);
 }
 
 @compute @workgroup_size(WG)
-fn wino4_dw_out(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn wino6_dw_out(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;     // (ci, co)
   if (i >= op2.size) { return; }
-  var m: array<f32, 36>;
+  var m: array<f32, 64>;
   for (var c = 0u; c < op2.parts; c++) {
-    for (var k = 0u; k < 36u; k++) { m[k] += pw[(c * 36u + k) * op2.size + i]; }
+    for (var k = 0u; k < 64u; k++) { m[k] += pw[(c * 64u + k) * op2.size + i]; }
   }
-  var s: array<array<f32, 3>, 6>;         // s[b] = Gᵀ m[:, b]
-  for (var b = 0u; b < 6u; b++) {
-    s[b] = gt6(array<f32, 6>(m[b], m[6u + b], m[12u + b], m[18u + b], m[24u + b], m[30u + b]));
+  var s: array<array<f32, 3>, 8>;         // s[b] = Gᵀ m[:, b]
+  for (var b = 0u; b < 8u; b++) {
+    s[b] = gt8(array<f32, 8>(m[b], m[8u + b], m[16u + b], m[24u + b], m[32u + b], m[40u + b], m[48u + b], m[56u + b]));
   }
   for (var a = 0u; a < 3u; a++) {
-    let y = gt6(array<f32, 6>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]));
+    let y = gt8(array<f32, 8>(s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a], s[6][a], s[7][a]));
     for (var b = 0u; b < 3u; b++) { dw[(3u * a + b) * op2.size + i] = y[b]; }
   }
 }

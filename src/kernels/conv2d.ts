@@ -161,7 +161,7 @@ const wino = () => (winoBlocking ??= { GB: shaderConst('GB', 'conv2d_winograd'),
 
 /**
  * Winograd (shaders/conv2d_winograd.wgsl) for 3×3 stride-1 convs with channels in vec4s:
- * F(4×4, 3×3) (4× fewer multiplies) with U in 16 KiB uniform windows when Cout % 16 == 0, else
+ * F(6×6, 3×3) (5.1× fewer multiplies) with U in 16 KiB uniform windows when Cout % 16 == 0, else
  * F(2×2, 3×3) (2.25× fewer). On llvmpipe/lavapipe every storage-buffer element load is a
  * per-lane scalar load with a bounds check (~10 instructions, uniform address or not), so the
  * direct kernel is bound by loads per multiply-add; the Winograd GEMMs do far fewer of both,
@@ -172,7 +172,8 @@ function useWinograd(rt: Runtime, c: ConvCall, cin: number, cout: number): boole
   if (c.algorithm === 'direct' || KH !== 3 || KW !== 3 || c.stride !== 1 || c.dilation !== 1) return false;
   if (cin % 4 !== 0 || cout % (4 * block().CV) !== 0) return false;
   const [, ho, wo] = dims4('y', c.y);
-  const perImage = 16 * Math.ceil(ho / 2) * Math.ceil(wo / 2) * Math.max(cin, cout) * 4;
+  // The larger of the F(2×2) and F(6×6) transformed tensors of one image.
+  const perImage = Math.max(16 * Math.ceil(ho / 2) * Math.ceil(wo / 2), 64 * Math.ceil(ho / 6) * Math.ceil(wo / 6)) * Math.max(cin, cout) * 4;
   return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize);
 }
 
@@ -182,13 +183,13 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
   const [, ho, wo] = dims4('y', c.y);
   const { PX, CV } = block();
   // The GEMMs: with cout % 16 == 0 on wino_gemm (U in 16 KiB uniform windows of GB × GB) and
-  // F(4×4, 3×3) (36 GEMMs, 'wino4_*' transforms), else F(2×2, 3×3) with the 16 GEMMs on
+  // F(6×6, 3×3) (64 GEMMs, 'wino6_*' transforms), else F(2×2, 3×3) with the 16 GEMMs on
   // conv_fwd4 as a 1×1 conv (U in a storage buffer).
   const { GB: WINO_GB, GT: WINO_GT, GC: WINO_GC } = wino();
   const uniformGemm = cout % (4 * WINO_GC) === 0;
-  const F = uniformGemm ? 4 : 2; // output tile edge
+  const F = uniformGemm ? 6 : 2; // output tile edge
   const XI = (F + 2) * (F + 2);
-  const pre = F === 4 ? 'wino4' : 'wino';
+  const pre = F === 6 ? 'wino6' : 'wino';
   const th = Math.ceil(ho / F), tw = Math.ceil(wo / F);
   const perImage = XI * th * tw * Math.max(cin, cout) * 4;
   const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) / perImage)));
@@ -396,31 +397,33 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
 
 /** Tiles per chunk of the Winograd weight-gradient reduction (partial sums per chunk). */
 const WINO_DW_CHUNK = 512;
-
+/** dy tile edge of the Winograd weight gradient, F(3×3, 6×6). */
+const WINO_DW_F = 6;
 
 function useWinogradWeights(rt: Runtime, KH: number, KW: number, stride: number, cin: number, cout: number, ho: number, wo: number, algorithm: 'auto' | 'direct'): boolean {
   if (algorithm === 'direct' || KH !== 3 || KW !== 3 || stride !== 1) return false;
   const { WI, WC } = winoDw();
   if (cin % WI !== 0 || cin % 4 !== 0 || cout % (4 * WC) !== 0) return false;
-  const perImage = 36 * Math.ceil(ho / 4) * Math.ceil(wo / 4) * Math.max(cin, cout) * 4;
-  return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) && 36 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
+  const XI = (WINO_DW_F + 2) ** 2;
+  const perImage = XI * Math.ceil(ho / WINO_DW_F) * Math.ceil(wo / WINO_DW_F) * Math.max(cin, cout) * 4;
+  return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) && XI * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
 }
 
 let winoDwBlocking: { WI: number; WC: number } | undefined;
 const winoDw = () => (winoDwBlocking ??= { WI: shaderConst('WI', 'conv2d_winograd'), WC: shaderConst('WC', 'conv2d_winograd') });
 
 /**
- * Weight gradient of a 3×3 stride-1 conv by Winograd F(3×3, 4×4) (shaders/conv2d_winograd.wgsl):
- * the 6×6 input patches of wino4_input and the 4×4 dy tiles transformed by wino4_dy, 36 GEMMs
- * reducing over tiles in chunks (wino_bwd_w_gemm), then wino4_dw_out sums the chunks and
- * transforms back to 3×3: 36 multiply-adds per 16 dy pixels and (ci, co) instead of 144.
+ * Weight gradient of a 3×3 stride-1 conv by Winograd F(3×3, 6×6) (shaders/conv2d_winograd.wgsl):
+ * the 8×8 input patches of wino6_input and the 6×6 dy tiles transformed by wino6_dy, 64 GEMMs
+ * reducing over tiles in chunks (wino_bwd_w_gemm), then wino6_dw_out sums the chunks and
+ * transforms back to 3×3: 64 multiply-adds per 36 dy pixels and (ci, co) instead of 324.
  */
 function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: number, padH: number, padW: number): Tensor {
   const [N, H, W] = dims4('x', x);
   const [, ho, wo] = dims4('dy', dy);
   const { WI, WC } = winoDw();
-  const F = 4, XI = (F + 2) * (F + 2);
-  const pre = 'wino4';
+  const F = WINO_DW_F, XI = (F + 2) * (F + 2);
+  const pre = 'wino6';
   const th = Math.ceil(ho / F), tw = Math.ceil(wo / F);
   const perImage = XI * th * tw * Math.max(cin, cout) * 4;
   const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize) / perImage)));

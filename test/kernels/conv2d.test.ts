@@ -19,7 +19,18 @@ interface Case {
   /** Exactly the shaders/conv2d_rgb.wgsl entry points the case must dispatch (forward, input
    *  and weight gradient together); [] = none. Unset: not checked. */
   rgb?: string[];
+  /** Exactly the shaders/conv2d_winograd.wgsl entry points the case must dispatch (forward,
+   *  input and weight gradient together). Unset: not checked. */
+  wino?: string[];
 }
+
+// Winograd routing of a 3×3 stride-1 conv with Cin % 8 == 0 and Cout % 16 == 0: F(6×6) forward
+// (wino_gemm), F(3×3, 6×6) weight gradient; the input gradient (a conv with Cin output
+// channels) on F(6×6) too when Cin % 16 == 0, else on F(2×2) (its GEMMs on conv_fwd4).
+const WINO6_FWD = ['wino6_weights', 'wino6_input', 'wino_gemm', 'wino6_output'];
+const WINO2_FWD = ['wino_weights', 'wino_input', 'wino_output'];
+const WINO6_DW = ['wino6_input', 'wino6_dy', 'wino_bwd_w_gemm', 'wino6_dw_out'];
+const WINO_MIXED = [...new Set([...WINO6_FWD, ...WINO2_FWD, ...WINO6_DW])];
 
 // The RGB kernels' routing: 3 → C takes the wide forward and weight gradient, and its input
 // gradient (a C → 3 conv of dy) the narrow forward; C → 3 the other way round.
@@ -41,11 +52,12 @@ function inputs(rng: Rng, c: Case) {
 
 /** Forward (every epilogue, with and without bias), input gradient and weight gradient. */
 async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
-  const used = new Set<string>();
+  const used = new Set<string>(), wino = new Set<string>();
   let dilated = false, phases = 0;
   const run = rt.run;
   rt.run = (spec, d) => {
     if (spec.shader === 'conv2d_rgb') used.add(spec.entry);
+    if (spec.shader === 'conv2d_winograd') wino.add(spec.entry);
     if (spec.shader === 'conv2d' && (spec.constants?.D ?? 1) > 1 && spec.entry.startsWith('conv_fwd')) dilated = true;
     if (spec.shader === 'conv2d' && spec.entry === 'conv_dx4') phases++;
     run.call(rt, spec, d);
@@ -56,6 +68,7 @@ async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Pr
     rt.run = run;
   }
   if (c.rgb) expect([...used].sort(), `${name(c)}: RGB kernels dispatched`).toEqual([...c.rgb].sort());
+  if (c.wino) expect([...wino].sort(), `${name(c)}: Winograd kernels dispatched`).toEqual([...c.wino].sort());
   // Strided input gradients with Cin % 8 == 0 run per output phase (conv_dx4), one dispatch
   // per phase that has pixels; others on the dilated forward kernel.
   const byPhase = (c.stride ?? 1) === 2 && c.cin % 8 === 0;
@@ -142,21 +155,22 @@ const CASES: Array<[Case, boolean]> = [
   // Winograd F(2×2, 3×3) (3×3, stride 1, Cin % 4 == 0, Cout % 8 == 0; the input gradient too):
   // odd sizes (partial 2×2 tiles), every epilogue, pad 0 (input gradient pad 2), more images
   // than one chunk never happens at test sizes; and the direct kernel on the same shapes.
-  [{ N: 2, H: 13, W: 11, cin: 8, cout: 16, k: 3 }, true],
+  [{ N: 2, H: 13, W: 11, cin: 8, cout: 16, k: 3, wino: WINO_MIXED }, true],
   [{ N: 2, H: 13, W: 11, cin: 8, cout: 16, k: 3, algorithm: 'direct' }, false],
   [{ N: 1, H: 9, W: 7, cin: 4, cout: 8, k: 3, pad: 0 }, false],
   [{ N: 2, H: 7, W: 9, cin: 64, cout: 64, k: 3, algorithm: 'direct' }, false],
-  // Winograd GEMMs on uniform windows of U (wino_gemm, Cout % 16 == 0): several 64-channel
-  // input chunks (accumulated) and output blocks, a partial last block; the input gradient of
-  // the first takes the storage GEMM (Cout 68 → direct), of the second the uniform one.
+  // Winograd F(6×6, 3×3) GEMMs on uniform windows of U (wino_gemm, Cout % 16 == 0): several
+  // 64-channel input chunks (accumulated) and output blocks, a partial last block, partial 6×6
+  // tiles; the input gradient of the first is direct (Cout' = 132 is not a multiple of 8), of
+  // the second on the uniform GEMM (144 → 48).
   [{ N: 1, H: 7, W: 5, cin: 132, cout: 80, k: 3 }, false],
-  [{ N: 2, H: 5, W: 9, cin: 48, cout: 144, k: 3 }, true],
-  // Winograd F(3×3, 4×4) weight gradient (3×3 stride 1, Cin % 8 == 0, Cout % 16 == 0): the
-  // shapes above with 8 → 16, 64 → 64 and 48 → 144 take it (partial 4×4 dy tiles); pad 0 here,
+  [{ N: 2, H: 5, W: 9, cin: 48, cout: 144, k: 3, wino: [...new Set([...WINO6_FWD, ...WINO6_DW])] }, true],
+  // Winograd F(3×3, 6×6) weight gradient (3×3 stride 1, Cin % 8 == 0, Cout % 16 == 0): the
+  // shapes above with 8 → 16, 64 → 64 and 48 → 144 take it (partial 6×6 dy tiles); pad 0 here,
   // several tile chunks of partial sums below; 'direct' cases check the direct weight gradient.
   [{ N: 1, H: 9, W: 8, cin: 8, cout: 16, k: 3, pad: 0 }, false],
-  [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3, algorithm: 'direct' }, false],
-  [{ N: 4, H: 47, W: 45, cin: 8, cout: 16, k: 3 }, false], // 576 dy tiles: two chunks
+  [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3, algorithm: 'direct', wino: [] }, false],
+  [{ N: 3, H: 80, W: 77, cin: 8, cout: 16, k: 3, wino: WINO_MIXED }, false], // 546 dy tiles: two chunks
   // Stride 2 with odd and even sizes (the discriminator).
   [{ N: 2, H: 13, W: 11, cin: 6, cout: 8, k: 3, stride: 2 }, false],
   [{ N: 2, H: 12, W: 10, cin: 8, cout: 16, k: 3, stride: 2 }, false],
