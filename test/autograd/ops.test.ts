@@ -122,6 +122,11 @@ describe('autograd ops against CPU references', () => {
       dy = await through(rt, rng, op.axpby(a, b, 2, -3));
       expectClose(await grad(a), dy.map((d) => 2 * d), 'axpby da');
       expectClose(await grad(b), dy.map((d) => -3 * d), 'axpby db');
+      // add: both gradients are copies of dy (buffer copies, not the affine kernel).
+      const c = leaf(rt, [240], x), d = leaf(rt, [240], x.map((v) => 2 * v));
+      dy = await through(rt, rng, op.add(c, d));
+      expectClose(await grad(c), dy, 'add da');
+      expectClose(await grad(d), dy, 'add db');
     }));
 
   it('dense: dx, dw, db', () =>
