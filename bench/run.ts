@@ -744,6 +744,11 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   nir_src_is_always_uniform (constants, push constants, ALU ops on them; not loop counters,
   workgroup_id or values loaded from a buffer), and a storage U measured 2× slower before (header
   of shaders/conv2d_winograd.wgsl): not repeated.
+  (8) Two ξ per GEMM dispatch (a second uniform window; 32 dispatches instead of 64, which cost
+  40–70 µs each): [16,24,24,64] forward GEMMs 18 → 16 ms and input gradient 16 → 15 (minima of 9
+  rounds at load 3.4; medians noisier), [16,96,96,64] 240 → 242: not kept. F(8×8, 3×3) not
+  tried: its fp32 error is 7e-5 relative L2 at best (points 0, ±1, ±2, ±½, 4, −¼; 3e-4 with ±4
+  or ±¼), at the tests' 1e-4 tolerance.
 - **Input gradient of stride-2 convs** (the discriminator's k3s2 layers): it ran as conv_fwd4 over
   dy dilated by 2, where a lane's 8 consecutive pixels alternate between real and hole taps, so
   3/4 of its loads and multiply-adds were on zeros: 2.0 GFLOP/s (useful FLOPs) in the replayed
