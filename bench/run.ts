@@ -707,6 +707,26 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   13.9 GFLOP/s; replayed shares: wino_gemm 43%, wino_bwd_w_gemm 12%, wino4_input 8%, wino4_output
   6%, the other Winograd passes 5%, RGB kernels 11%, everything else 15% (4446 dispatches). Still
   above 5 s.
+- **BN → PReLU fused; PReLU forward one channel per lane** (replay profile of the MSE step at
+  ea7bcde, GL, load ~3): the 16 residual blocks' BN1 → PReLU pairs took 337 ms of 7554 ms replayed
+  (4.5%) — the flat \`prelu_forward\` (an \`i % C\` per element) 93 ms of it, 3× bn_apply on the same
+  tensor — and the head/up PReLU forwards another 111 ms. \`op.batchNormPreluTrain\`
+  (shaders/batchnorm.wgsl \`bn_prelu_*\`) applies both in one pass after the statistics, and runs the
+  backward as two passes over (x, dy) — Σ g, Σ g·(x − mean) and the slope gradient, then dx —
+  recomputing the BN output instead of keeping it on the tape; \`prelu_forward\` uses
+  prelu_backward's channel-per-lane layout. Interleaved A/B in one process, CPU time: the 16 pairs
+  forward + backward 227–287 → 138–144 ms on GL (341 → 216 on Vulkan), the head + up PReLU
+  forwards 110 → 39 ms (187 → 64). Whole MSE step (HEAD and the change as two module trees in one
+  process, 10 interleaved pairs, GL, load 3.0): 6.66 → 6.30 s CPU median, lower in all 10 pairs;
+  wall 6.69 → 6.30 s with another process on about one core (in the quieter pairs of an earlier
+  run, load ~2: 3.5–3.8 s before, 3.4–3.7 s after). Vulkan, 4 pairs: 12.2 → 11.8 s CPU.
+  Replayed BN/PReLU/reduction share 9.8% → 7.0%; pixel shuffle (2 + 2 dispatches of ~80 ms on
+  [16,96,96,64], 5%, a flat kernel with ~10 integer divisions per element) is now the largest
+  non-conv item. The residual adds' backward now copies the gradient with a buffer copy instead
+  of the affine kernel with factor 1: the step's 34 copies of [16,24,24,64] 84 → 4 ms CPU on GL,
+  135 → 8 on Vulkan (interleaved, one process); too small to resolve in the whole step at load ~3.8.
+  Both changes at 50b5c87 against the same tree without them (F(6×6) Winograd convs in both), 10
+  interleaved pairs, GL, load 2.2–2.5: MSE step CPU median 6.79 → 6.53 s, wall 3.97 → 3.84 s.
 - **F(6×6, 3×3) instead of F(4×4, 3×3)** for the forward, the input gradient and (transposed,
   F(3×3, 6×6)) the weight gradient, on the same GEMM kernels with 64 ξ: 1.78 multiplies per
   output instead of 2.25, and fewer transform loads and stores per output (an 8×8 patch per 36
