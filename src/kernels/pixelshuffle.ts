@@ -26,7 +26,7 @@ export function pixelShuffle(rt: Runtime, x: Tensor, r: number): Tensor {
   const y = rt.empty([n, h * r, w * r, c]);
   rt.run(
     { shader: 'pixelshuffle', entry: 'shuffle', constants: { WG } },
-    { bind: { src: x, dst: y }, uniforms: { n: y.size, h, w, c, r }, workgroups: grid1d(y.size, WG) },
+    { bind: { src: x, dst: y }, uniforms: { pixels: n * h * r * w * r, h, w, c, r }, workgroups: grid1d(n * h * r * w * r, WG) },
   );
   return y;
 }
@@ -40,7 +40,7 @@ export function pixelShuffleBackward(rt: Runtime, dy: Tensor, r: number): Tensor
   const dx = rt.empty([n, h, w, c * r * r]);
   rt.run(
     { shader: 'pixelshuffle', entry: 'unshuffle', constants: { WG } },
-    { bind: { src: dy, dst: dx }, uniforms: { n: dx.size, h, w, c, r }, workgroups: grid1d(dx.size, WG) },
+    { bind: { src: dy, dst: dx }, uniforms: { pixels: n * h * w, h, w, c, r }, workgroups: grid1d(n * h * w, WG) },
   );
   return dx;
 }
