@@ -769,6 +769,20 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   rounds at load 3.4; medians noisier), [16,96,96,64] 240 → 242: not kept. F(8×8, 3×3) not
   tried: its fp32 error is 7e-5 relative L2 at best (points 0, ±1, ±2, ±½, 4, −¼; 3e-4 with ±4
   or ±¼), at the tests' 1e-4 tolerance.
+- **Pixel shuffle, one thread per output pixel** (997a52b): the flat kernel did ~10 integer
+  divisions by runtime sizes per element, which llvmpipe runs lane by lane; looping over a
+  pixel's channels pays them once per pixel. GL, idle, 10 calls each, wall: [16,48,48,256]
+  shuffle 79.6 → 21.5 ms, unshuffle 85.0 → 18.7 ms; [16,24,24,256] 24.8 → 7.1 and 26.0 → 5.2 ms —
+  about 160 ms of the MSE step's four dispatches.
+- **This machine's speed varies by ~40% between runs of the same code** (a VM on shared hosts):
+  the MSE step at 997a52b, \`--only viVID --cases train-step --backends vivid-opengl\`, idle:
+  median 4163 ms / 7.0 s CPU at 05:55 UTC, then 6207 ms / 9.8 s CPU in the full run above
+  (05:58), 5780 / 9.4 s and 6161 / 9.5 s at 06:15 (load 0.2–1.7). CPU time per call moves with
+  the wall time, so it is not the load: figures from different runs compare only within that
+  band, and A/B pairs must be interleaved in one process (as all of the above were). The same
+  step measured 6.8 s CPU under load at 04:53 and 12.2 s on the previous session's VM at 0a0cd37
+  (before F(6×6), the BN → PReLU fusion and this pixel shuffle). The ≤ 5 s target: met in the fast period (4.16 s), missed in the rest
+  (5.3–6.2 s); a margin needs ~20% more.
 - **Input gradient of stride-2 convs** (the discriminator's k3s2 layers): it ran as conv_fwd4 over
   dy dilated by 2, where a lane's 8 consecutive pixels alternate between real and hole taps, so
   3/4 of its loads and multiply-adds were on zeros: 2.0 GFLOP/s (useful FLOPs) in the replayed
