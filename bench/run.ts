@@ -781,7 +781,9 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   the wall time, so it is not the load: figures from different runs compare only within that
   band, and A/B pairs must be interleaved in one process (as all of the above were). The same
   step measured 6.8 s CPU under load at 04:53 and 12.2 s on the previous session's VM at 0a0cd37
-  (before F(6×6), the BN → PReLU fusion and this pixel shuffle). The ≤ 5 s target: met in the fast period (4.16 s), missed in the rest
+  (before F(6×6), the BN → PReLU fusion and this pixel shuffle). This session's start (c95bdc2)
+  against 997a52b, both trees in one process, 4 interleaved pairs at 06:27 (a slow period): median
+  wall 7.79 → 6.26 s, CPU 12.05 → 9.94 s, losses equal to 5 digits. The ≤ 5 s target: met in the fast period (4.16 s), missed in the rest
   (5.3–6.2 s); a margin needs ~20% more.
 - **Input gradient of stride-2 convs** (the discriminator's k3s2 layers): it ran as conv_fwd4 over
   dy dilated by 2, where a lane's 8 consecutive pixels alternate between real and hole taps, so
