@@ -64,3 +64,15 @@ export const MODEL_OPTIONS = {
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/**
+ * A plain-text table: the first column left-aligned, the others right-aligned, a rule under the
+ * header and between `sections` (groups of rows, e.g. per-image rows, then the means).
+ */
+export function textTable(head: string[], sections: string[][][]): string {
+  const rows = sections.flat();
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(head), ...sections.flatMap((rows) => [rule, ...rows.map(line)])].join('\n');
+}

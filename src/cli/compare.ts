@@ -15,7 +15,7 @@ import { upscaleTiled } from '../inference/tiling.ts';
 import { writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
+import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS, textTable } from './common.ts';
 
 const USAGE = `usage: vivid compare --models <A,B,...> --data <dir> -o <strip.png> [options]
 
@@ -95,10 +95,8 @@ export async function run(args: string[]): Promise<number> {
     await writeImage(values.output, tileStrip(rows));
 
     const head = ['image', 'bicubic', ...specs.map((s) => basename(s, extname(s)))];
-    const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
     console.log(`PSNR-Y / SSIM-Y of the whole pictures; strip columns: ${[...head.slice(1), 'HR'].join(' | ')}`);
-    console.log([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(line)].join('\n'));
+    console.log(textTable(head, [table]));
     if (!values.quiet) console.error(`wrote ${values.output}`);
     return 0;
   } finally {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import type { PairMetrics } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
 import { findPairs } from '../eval/dataset.ts';
-import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
+import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS, textTable } from './common.ts';
 
 const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
 
@@ -34,11 +34,7 @@ function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
     r.mse.toExponential(3),
     ...(flicker ? [r.flicker === undefined ? '' : r.flicker.toFixed(3)] : []),
   ];
-  const body = [...rows.map(fmt), fmt(mean), fmt(bicubic)];
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(head), rule, ...body.slice(0, rows.length).map(line), rule, line(body[rows.length]!), line(body[rows.length + 1]!)].join('\n');
+  return textTable(head, [rows.map(fmt), [fmt(mean), fmt(bicubic)]]);
 }
 
 /** The JSON written by --json: per-image rows, the mean, and the bicubic mean. */
