@@ -1,14 +1,14 @@
 // Winograd convolutions for 3×3 stride-1 convs (forward, and the input gradient, which at
 // stride 1 is a 3×3 conv of dy with the flipped, transposed kernel), and the weight gradient.
 //
-// F(6×6, 3×3) (Cout % 16 == 0: wino6_weights, wino6_input, wino_gemm × 64, wino6_output):
+// F(6×6, 3×3) (Cout % 16 == 0: wino6_weights, wino6_input, wino_gemm, wino6_output):
 // 64 multiplies per 6×6 output tile, 1.78 per output instead of 9. F(2×2, 3×3) (Cout % 8 == 0
 // otherwise: wino_weights, wino_input, conv_fwd4 of shaders/conv2d.wgsl as a 1×1 conv with a
 // per-image weight stride, wino_output): 4 per output. Per output tile:
 //   U = G g Gᵀ (weights per (ci, co)),  V = Bᵀ d B (input patch d per (tile, ci)),
 //   M[ξ] = Σ_ci V[ξ, ci] · U[ξ, ci, co]   (one GEMM per ξ = (F+2)·row + col),
 //   Y = Aᵀ M A + bias, activation.
-// Layouts: U [ξ, cin, cout] (or uniform windows, see wino_gemm), V [ξ, tiles, cin],
+// Layouts: U [ξ, cin, cout] (or GB × GB blocks, see wino_gemm), V [ξ, tiles, cin],
 // M [ξ, tiles, cout] (vec4 over channels: cin % 4 == 0).
 //   F(2×2): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
 //           Aᵀ = [1 1 1 0; 0 1 −1 −1]
@@ -28,9 +28,11 @@
 // loads: 36; F(3×3, 4×4): 48. F(4×4) → F(6×6) for all three (1.78 multiplies per output
 // instead of 2.25, and fewer transform loads and stores per output): 10–20% less CPU, see
 // docs/BENCHMARKS.md "conv2d method notes".
-// What did not help (llvmpipe, GL): U in workgroup (shared) memory instead of a uniform window
-// (same or slower: shared loads are per-lane gathers too); U in a storage buffer in the same
-// GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over output
+// Then: all 64 GEMMs of a ci chunk in one dispatch, U in workgroup memory read at constant
+// offsets (wino_gemm, which says why): the GEMMs of an MSE step 3248 → 1556 ms replayed.
+// What did not help (llvmpipe, GL; with the earlier uniform-window GEMM, 8 tiles × 16
+// channels per lane): U in workgroup memory read at loop-dependent offsets (per-lane loads);
+// U in a storage buffer in the same GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over output
 // channels instead of workgroup_id.y (no change); workgroup sizes 16–128 (no change); lanes
 // that run past the end instead of returning early (slower); blocks past 8 × 4 vec4
 // accumulators per lane (spills: 16 × 4 took 3×); for the weight-gradient GEMM 8 × 4 beat
@@ -40,7 +42,7 @@ override WG: u32 = 64;
 override ACT: u32 = 0;        // 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
 override HAS_BIAS: u32 = 0;
 
-// ---- weights: w [3, 3, cin, cout] → U [16, cin, cout], or (blocked = 1) U in uniform windows:
+// ---- weights: w [3, 3, cin, cout] → U [16, cin, cout], or (blocked = 1) U in GB × GB blocks:
 // block (ξ, co block b, ci chunk k) = 1024 vec4 = [64 ci][64 co] of U[ξ] (see wino_gemm).
 struct WtParams { cin: u32, cout: u32, total: u32, blocked: u32, co_blocks: u32, ci_chunks: u32 }   // total = cin · cout
 
@@ -80,76 +82,84 @@ fn wino_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
 }
 
-// ---- the GEMMs with U in a uniform window ---------------------------------------------------
+// ---- the GEMMs: U blocks in workgroup memory --------------------------------------------------
 //   M[ξ][t, co] (+)= Σ_{ci in chunk} V[ξ][t, ci] · U[ξ][ci, co]
-// One dispatch per (ξ, co block of GB channels, ci chunk of GB channels): the U block is bound
-// as a 16 KiB uniform window (Dawn's GL backend allows 16 KiB). Each lane owns GT tiles × GC·4
-// output channels; workgroup_id.y picks the GC group inside the block. U loads are at
-// workgroup-uniform addresses in a uniform buffer: on llvmpipe 2× cheaper than the same loads
-// from a storage buffer (measured; not the single broadcast load one might hope for: blocks
-// with more channels than tiles per lane are slower). V is loaded as vec4 along ci.
-const GB: u32 = 64;           // block edge (ci and co) of a uniform window: 64·64·4 B = 16 KiB
-const GT: u32 = 8;            // tiles per lane
-const GC: u32 = 4;            // vec4 output-channel groups per lane
+// One dispatch per ci chunk of GB channels, all 64 ξ at once (accumulating into M after the
+// first chunk); workgroup = (x: lanes over tiles, y: ξ, z: co block of GB channels). The
+// workgroup copies its U block ([GB ci][GB co], 16 KiB) into workgroup memory, then each lane
+// owns LT = 2 tiles × all GB output channels (32 vec4 accumulators).
+// Why this shape, on llvmpipe (Mesa 25, read in its LLVM IR with GALLIVM_DEBUG=ir): a
+// workgroup-memory load at an offset that is a compile-time constant, outside any loop or
+// lane-divergent branch, is one scalar load broadcast to the 8 lanes of a SIMD row; any other
+// offset (a loop counter, workgroup_id) or a load under a lane mask is 8 per-lane loads. So the
+// GEMM body is straight-line code: gemm_step is called 16 times with constant c4, gemm_row 4
+// times with a constant row, and lanes past the last tile compute on a clamped tile instead of
+// returning early (an early return puts the rest of the shader under a lane mask). A dispatch
+// per ξ with U in a 16 KiB uniform window (the previous form) paid Dawn's and llvmpipe's fixed
+// cost per dispatch 64 times per GEMM: ~0.15–0.25 ms each on GL, 5248 of 6397 dispatches of an
+// MSE step.
+const GB: u32 = 64;           // block edge (ci and co): 64·64·4 B = 16 KiB of workgroup memory
+const LT: u32 = 2;            // tiles per lane (x0 / x1 below)
+override KC4: u32 = 16u;      // vec4 steps in this ci chunk: GB / 4, less in a partial last chunk
 
 struct GemmParams {
   tiles: u32,
   cin: u32,
   cout4: u32,
-  kc: u32,         // input channels in this chunk (≤ GB)
-  k0: u32,         // first input channel of the chunk
-  c40: u32,        // first vec4 output group of the co block
-  xi: u32,         // ξ
+  co_blocks: u32,
+  ci_chunks: u32,
+  chunk: u32,      // the ci chunk of this dispatch
   accum: u32,      // 1: add to M (ci chunks after the first)
-  threads: u32,    // ceil(tiles / GT)
 }
 
 @group(0) @binding(30) var<uniform> gp: GemmParams;
-@group(0) @binding(31) var<uniform> ub: array<vec4<f32>, 1024>;     // [GB ci][GB/4 vec4 co]
-@group(0) @binding(32) var<storage, read> va4: array<vec4<f32>>;    // V [16, tiles, cin]
-@group(0) @binding(33) var<storage, read_write> mo: array<vec4<f32>>; // M [16, tiles, cout4]
+@group(0) @binding(31) var<storage, read> ublk: array<vec4<f32>>;   // U blocks, see u_index
+@group(0) @binding(32) var<storage, read> va4: array<vec4<f32>>;    // V [64, tiles, cin]
+@group(0) @binding(33) var<storage, read_write> mo: array<vec4<f32>>; // M [64, tiles, cout4]
+var<workgroup> ublock: array<vec4<f32>, GB * GB / 4u>;             // [GB ci][GB / 4 co4]
 
-// Tile j (a constant at every call) of a wino_gemm step over 4 input channels: tile-major, so
-// each accumulator stays in registers through its 4 multiply-adds. The compiler does not unroll
-// the loop over the 4 channels when it wraps the tiles × groups block (too large); then the
-// component index xq[j][e] is dynamic and every accumulator a masked store + reload per
-// multiply-add (seen with GALLIVM_DEBUG=asm: 5 instructions per 8-lane multiply-add).
-fn gemm_tile(acc: ptr<function, array<vec4<f32>, GT * GC> >, xq: ptr<function, array<vec4<f32>, GT> >,
-             wv: ptr<function, array<vec4<f32>, 4u * GC> >, j: u32) {
-  for (var v = 0u; v < GC; v++) {
-    var a = (*acc)[j * GC + v];
-    for (var e = 0u; e < 4u; e++) { a = fma(vec4<f32>((*xq)[j][e]), (*wv)[e * GC + v], a); }
-    (*acc)[j * GC + v] = a;
+// Input channel `row` of the block for both tiles (a, b: their V values): 16 vec4 outputs.
+fn gemm_row(acc: ptr<function, array<vec4<f32>, LT * GB / 4u> >, a: f32, b: f32, row: u32) {
+  for (var v = 0u; v < GB / 4u; v++) {
+    let w = ublock[row * (GB / 4u) + v];
+    (*acc)[v] = fma(vec4<f32>(a), w, (*acc)[v]);
+    (*acc)[GB / 4u + v] = fma(vec4<f32>(b), w, (*acc)[GB / 4u + v]);
   }
 }
 
+// Input channels 4·c4 … 4·c4 + 3 (c4 < KC4) of tiles at V offsets v0, v1.
+fn gemm_step(acc: ptr<function, array<vec4<f32>, LT * GB / 4u> >, v0: u32, v1: u32, c4: u32) {
+  if (c4 >= KC4) { return; }
+  let x0 = va4[v0 + c4];
+  let x1 = va4[v1 + c4];
+  gemm_row(acc, x0.x, x1.x, 4u * c4); gemm_row(acc, x0.y, x1.y, 4u * c4 + 1u);
+  gemm_row(acc, x0.z, x1.z, 4u * c4 + 2u); gemm_row(acc, x0.w, x1.w, 4u * c4 + 3u);
+}
+
 @compute @workgroup_size(WG)
-fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-             @builtin(workgroup_id) wid: vec3<u32>) {
-  let t = gid.x + gid.z * nwg.x * WG;
-  if (t >= gp.threads) { return; }
-  let r0 = t * GT;
-  let cg = wid.y * GC;                       // vec4 group inside the block: uniform
-  var off: array<u32, GT>;
-  for (var j = 0u; j < GT; j++) { off[j] = ((gp.xi * gp.tiles + min(r0 + j, gp.tiles - 1u)) * gp.cin + gp.k0) / 4u; }
-  var acc: array<vec4<f32>, GT * GC>;
-  for (var c4 = 0u; c4 < gp.kc / 4u; c4++) {
-    var xq: array<vec4<f32>, GT>;
-    for (var j = 0u; j < GT; j++) { xq[j] = va4[off[j] + c4]; }
-    var wv: array<vec4<f32>, 4u * GC>;
-    for (var e = 0u; e < 4u; e++) {
-      for (var v = 0u; v < GC; v++) { wv[e * GC + v] = ub[(4u * c4 + e) * (GB / 4u) + cg + v]; }
-    }
-    // One call per tile: GT = 8.
-    gemm_tile(&acc, &xq, &wv, 0u); gemm_tile(&acc, &xq, &wv, 1u); gemm_tile(&acc, &xq, &wv, 2u);
-    gemm_tile(&acc, &xq, &wv, 3u); gemm_tile(&acc, &xq, &wv, 4u); gemm_tile(&acc, &xq, &wv, 5u);
-    gemm_tile(&acc, &xq, &wv, 6u); gemm_tile(&acc, &xq, &wv, 7u);
-  }
-  for (var j = 0u; j < GT; j++) {
+fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let xi = wid.y;
+  let b = wid.z;
+  let blk = ((xi * gp.co_blocks + b) * gp.ci_chunks + gp.chunk) * (GB * GB / 4u);
+  for (var i = lid; i < GB * GB / 4u; i += WG) { ublock[i] = ublk[blk + i]; }
+  workgroupBarrier();
+  let r0 = LT * gid.x;
+  let k4 = gp.chunk * (GB / 4u);
+  let v0 = (xi * gp.tiles + min(r0, gp.tiles - 1u)) * (gp.cin / 4u) + k4;
+  let v1 = (xi * gp.tiles + min(r0 + 1u, gp.tiles - 1u)) * (gp.cin / 4u) + k4;
+  var acc: array<vec4<f32>, LT * GB / 4u>;
+  gemm_step(&acc, v0, v1, 0u); gemm_step(&acc, v0, v1, 1u); gemm_step(&acc, v0, v1, 2u); gemm_step(&acc, v0, v1, 3u);
+  gemm_step(&acc, v0, v1, 4u); gemm_step(&acc, v0, v1, 5u); gemm_step(&acc, v0, v1, 6u); gemm_step(&acc, v0, v1, 7u);
+  gemm_step(&acc, v0, v1, 8u); gemm_step(&acc, v0, v1, 9u); gemm_step(&acc, v0, v1, 10u); gemm_step(&acc, v0, v1, 11u);
+  gemm_step(&acc, v0, v1, 12u); gemm_step(&acc, v0, v1, 13u); gemm_step(&acc, v0, v1, 14u); gemm_step(&acc, v0, v1, 15u);
+  let c40 = b * (GB / 4u);
+  let groups = min(GB / 4u, gp.cout4 - c40);
+  for (var j = 0u; j < LT; j++) {
     if (r0 + j >= gp.tiles) { break; }
-    let o = (gp.xi * gp.tiles + r0 + j) * gp.cout4 + gp.c40 + cg;
-    for (var v = 0u; v < GC; v++) {
-      if (gp.accum != 0u) { mo[o + v] += acc[j * GC + v]; } else { mo[o + v] = acc[j * GC + v]; }
+    let o = (xi * gp.tiles + r0 + j) * gp.cout4 + c40;
+    for (var v = 0u; v < groups; v++) {
+      if (gp.accum != 0u) { mo[o + v] += acc[j * (GB / 4u) + v]; } else { mo[o + v] = acc[j * (GB / 4u) + v]; }
     }
   }
 }

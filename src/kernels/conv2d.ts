@@ -154,14 +154,13 @@ function launchConv(rt: Runtime, c: ConvCall): void {
 /** Bytes of one Winograd scratch buffer (V or M) per chunk: small enough for one binding and
  *  for the pool to recycle. */
 const WINO_CHUNK_BYTES = 64 << 20;
-let winoBlocking: { GB: number; GT: number; GC: number } | undefined;
-/** shaders/conv2d_winograd.wgsl wino_gemm blocking: GB × GB uniform windows of U, GT tiles ×
- *  GC vec4 channel groups per lane. */
-const wino = () => (winoBlocking ??= { GB: shaderConst('GB', 'conv2d_winograd'), GT: shaderConst('GT', 'conv2d_winograd'), GC: shaderConst('GC', 'conv2d_winograd') });
+let winoBlocking: { GB: number; LT: number } | undefined;
+/** shaders/conv2d_winograd.wgsl wino_gemm blocking: GB × GB blocks of U, LT tiles per lane. */
+const wino = () => (winoBlocking ??= { GB: shaderConst('GB', 'conv2d_winograd'), LT: shaderConst('LT', 'conv2d_winograd') });
 
 /**
  * Winograd (shaders/conv2d_winograd.wgsl) for 3×3 stride-1 convs with channels in vec4s:
- * F(6×6, 3×3) (5.1× fewer multiplies) with U in 16 KiB uniform windows when Cout % 16 == 0, else
+ * F(6×6, 3×3) (5.1× fewer multiplies) with U blocks in workgroup memory when Cout % 16 == 0, else
  * F(2×2, 3×3) (2.25× fewer). On llvmpipe/lavapipe every storage-buffer element load is a
  * per-lane scalar load with a bounds check (~10 instructions, uniform address or not), so the
  * direct kernel is bound by loads per multiply-add; the Winograd GEMMs do far fewer of both,
@@ -182,12 +181,12 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
   const [, , , cout] = dims4('w', c.w);
   const [, ho, wo] = dims4('y', c.y);
   const { PX, CV } = block();
-  // The GEMMs: with cout % 16 == 0 on wino_gemm (U in 16 KiB uniform windows of GB × GB) and
-  // F(6×6, 3×3) (64 GEMMs, 'wino6_*' transforms), else F(2×2, 3×3) with the 16 GEMMs on
-  // conv_fwd4 as a 1×1 conv (U in a storage buffer).
-  const { GB: WINO_GB, GT: WINO_GT, GC: WINO_GC } = wino();
-  const uniformGemm = cout % (4 * WINO_GC) === 0;
-  const F = uniformGemm ? 6 : 2; // output tile edge
+  // The GEMMs: with cout % 16 == 0 F(6×6, 3×3) ('wino6_*' transforms) and its 64 GEMMs on
+  // wino_gemm (U in GB × GB blocks), else F(2×2, 3×3) with the 16 GEMMs on conv_fwd4 as a 1×1
+  // conv (U in [16, cin, cout]).
+  const { GB: WINO_GB, LT: WINO_LT } = wino();
+  const blockGemm = cout % 16 === 0;
+  const F = blockGemm ? 6 : 2; // output tile edge
   const XI = (F + 2) * (F + 2);
   const pre = F === 6 ? 'wino6' : 'wino';
   const th = Math.ceil(ho / F), tw = Math.ceil(wo / F);
@@ -199,12 +198,12 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
   const alpha = ep.kind === 'prelu' ? ep.alpha : c.w;
 
   const coBlocks = Math.ceil(cout / WINO_GB), ciChunks = Math.ceil(cin / WINO_GB);
-  const u = uniformGemm ? rt.empty([XI * coBlocks * ciChunks, WINO_GB * WINO_GB], 'conv2d.wino.ub') : rt.empty([16, cin, cout], 'conv2d.wino.u');
+  const u = blockGemm ? rt.empty([XI * coBlocks * ciChunks, WINO_GB * WINO_GB], 'conv2d.wino.ublk') : rt.empty([16, cin, cout], 'conv2d.wino.u');
   rt.run(
     { shader: 'conv2d_winograd', entry: `${pre}_weights`, constants: { WG: 256 } },
     {
       bind: { wsrc: c.w, u },
-      uniforms: { cin, cout, total: cin * cout, blocked: uniformGemm ? 1 : 0, co_blocks: coBlocks, ci_chunks: ciChunks },
+      uniforms: { cin, cout, total: cin * cout, blocked: blockGemm ? 1 : 0, co_blocks: coBlocks, ci_chunks: ciChunks },
       workgroups: grid1d(cin * cout, 256),
     },
   );
@@ -222,32 +221,22 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
         workgroups: grid1d(inTotal, 64),
       },
     );
-    if (uniformGemm) {
-      const threads = Math.ceil(tiles / WINO_GT);
-      for (let xi = 0; xi < XI; xi++) {
-        for (let b = 0; b < coBlocks; b++) {
-          const groups = Math.min(WINO_GB, cout - b * WINO_GB) / (4 * WINO_GC);
-          for (let k = 0; k < ciChunks; k++) {
-            rt.run(
-              { shader: 'conv2d_winograd', entry: 'wino_gemm', constants: { WG } },
-              {
-                bind: { ub: u, va4: v, mo: m },
-                offsets: { ub: ((xi * coBlocks + b) * ciChunks + k) * WINO_GB * WINO_GB * 4 },
-                uniforms: {
-                  tiles, cin, cout4: cout / 4, kc: Math.min(WINO_GB, cin - k * WINO_GB), k0: k * WINO_GB,
-                  c40: (b * WINO_GB) / 4, xi, accum: k > 0 ? 1 : 0, threads,
-                },
-                workgroups: foldGrid(threads, WG, groups),
-              },
-            );
-          }
-        }
+    if (blockGemm) {
+      for (let k = 0; k < ciChunks; k++) {
+        rt.run(
+          { shader: 'conv2d_winograd', entry: 'wino_gemm', constants: { WG, KC4: Math.min(WINO_GB, cin - k * WINO_GB) / 4 } },
+          {
+            bind: { ublk: u, va4: v, mo: m },
+            uniforms: { tiles, cin, cout4: cout / 4, co_blocks: coBlocks, ci_chunks: ciChunks, chunk: k, accum: k > 0 ? 1 : 0 },
+            workgroups: [Math.ceil(tiles / (WINO_LT * WG)), XI, coBlocks],
+          },
+        );
       }
     }
     // Else the 16 GEMMs as a 1×1 conv over [16 (ξ), 1, tiles, cin] with weights U[ξ].
     const tilesW = Math.ceil(tiles / PX);
     const threads = 16 * tilesW;
-    if (!uniformGemm) rt.run(
+    if (!blockGemm) rt.run(
       { shader: 'conv2d', entry: 'conv_fwd4', constants: { KH: 1, KW: 1, S: 1, D: 1, WG, ACT: 0, HAS_BIAS: 0 } },
       {
         bind: { x: v, w4: u, bias4: u, alpha: u, y4: m },
