@@ -20,11 +20,12 @@ export interface ConvOptions {
 
 export function conv2d(x: Var, w: Var, b: Var | null, opts: ConvOptions = {}): Var {
   const rt = x.rt;
-  const y = conv.conv2d(rt, x.value, w.value, b?.value ?? null, opts);
   const inputs = b ? [x, w, b] : [x, w];
-  return record(y, inputs, (g) => [
+  // The weight gradient reuses the forward's transform of x (kept only while it may run).
+  const { y, saved } = w.requiresGrad ? conv.conv2dTrain(rt, x.value, w.value, b?.value ?? null, opts) : { y: conv.conv2d(rt, x.value, w.value, b?.value ?? null, opts), saved: null };
+  return recordKeeping(y, saved ? [saved] : [], inputs, (g) => [
     x.requiresGrad ? conv.conv2dBackwardInput(rt, g, w.value, x.shape, opts) : null,
-    w.requiresGrad ? conv.conv2dBackwardWeights(rt, x.value, g, w.shape, opts) : null,
+    w.requiresGrad ? conv.conv2dBackwardWeights(rt, x.value, g, w.shape, opts, saved) : null,
     ...(b ? [b.requiresGrad ? channelSum(rt, g, g.shape.at(-1)!) : null] : []),
   ]);
 }
@@ -43,13 +44,13 @@ const trainOptions = (s: BatchNormState): bn.BatchNormTrainOptions => ({
   runningVar: s.runningVar.value,
 });
 
-/** Record a training-mode forward whose batch statistics live until its backward has run. */
-function recordWithStats(fwd: { y: Tensor; mean: Tensor; invStd: Tensor }, inputs: Var[], rule: (g: Tensor) => Tensor[]): Var {
+/** Record a forward whose saved tensors (batch statistics, transforms) live until its backward
+ *  has run, or are freed at once when nothing will run it. */
+function recordKeeping(y: Tensor, saved: Tensor[], inputs: Var[], rule: (g: Tensor) => Array<Tensor | null>): Var {
   const release = () => {
-    fwd.mean.dispose();
-    fwd.invStd.dispose();
+    for (const t of saved) t.dispose();
   };
-  const out = record(fwd.y, inputs, (g) => {
+  const out = record(y, inputs, (g) => {
     const grads = rule(g);
     release();
     return grads;
@@ -62,7 +63,7 @@ function recordWithStats(fwd: { y: Tensor; mean: Tensor; invStd: Tensor }, input
 export function batchNormTrain(x: Var, gamma: Var, beta: Var, s: BatchNormState): Var {
   const rt = x.rt;
   const f = bn.batchNormTrain(rt, x.value, gamma.value, beta.value, trainOptions(s));
-  return recordWithStats(f, [x, gamma, beta], (g) => {
+  return recordKeeping(f.y, [f.mean, f.invStd], [x, gamma, beta], (g) => {
     const { dx, dgamma, dbeta } = bn.batchNormBackward(rt, x.value, g, gamma.value, f.mean, f.invStd);
     return [dx, dgamma, dbeta];
   });
@@ -76,7 +77,7 @@ export function batchNormTrain(x: Var, gamma: Var, beta: Var, s: BatchNormState)
 export function batchNormPreluTrain(x: Var, gamma: Var, beta: Var, alpha: Var, s: BatchNormState): Var {
   const rt = x.rt;
   const f = bn.batchNormPreluTrain(rt, x.value, gamma.value, beta.value, alpha.value, trainOptions(s));
-  return recordWithStats(f, [x, gamma, beta, alpha], (g) => {
+  return recordKeeping(f.y, [f.mean, f.invStd], [x, gamma, beta, alpha], (g) => {
     const { dx, dgamma, dbeta, dalpha } = bn.batchNormPreluBackward(rt, x.value, g, gamma.value, beta.value, alpha.value, f.mean, f.invStd);
     return [dx, dgamma, dbeta, dalpha];
   });

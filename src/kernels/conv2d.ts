@@ -97,18 +97,18 @@ interface ConvCall {
   padH: number;
   padW: number;
   algorithm: 'auto' | 'direct';
+  /** Return x's Winograd input transform instead of freeing it (see conv2dTrain). */
+  keepTransform?: boolean;
 }
 
-/** The shared forward launcher (also runs the input gradient with dilation = stride). */
-function launchConv(rt: Runtime, c: ConvCall): void {
+/** The shared forward launcher (also runs the input gradient with dilation = stride); returns
+ *  the kept input transform, if c.keepTransform asked for it and the conv made one. */
+function launchConv(rt: Runtime, c: ConvCall): Tensor | null {
   const [N, H, W, cin] = dims4('x', c.x);
   const [KH, KW, , cout] = dims4('w', c.w);
   const [, ho, wo] = dims4('y', c.y);
   const { PX, CV } = block();
-  if (useWinograd(rt, c, cin, cout)) {
-    launchWinograd(rt, c);
-    return;
-  }
+  if (useWinograd(rt, c, cin, cout)) return launchWinograd(rt, c);
   const tilesW = Math.ceil(wo / PX);
   const threads = N * ho * tilesW;
   const fast = cout % (4 * CV) === 0;
@@ -125,7 +125,7 @@ function launchConv(rt: Runtime, c: ConvCall): void {
       x: c.x, w: c.w, y: c.y, bias: c.bias, act: ACT[ep.kind], slope: ep.kind === 'leaky' ? ep.slope : 0,
       alpha: ep.kind === 'prelu' ? ep.alpha : null, padH: c.padH, padW: c.padW,
     });
-    return;
+    return null;
   }
   // Unused bindings still need a buffer: the weights stand in (read-only, never read).
   const bias = c.bias ?? c.w;
@@ -149,6 +149,7 @@ function launchConv(rt: Runtime, c: ConvCall): void {
       { bind: { x: c.x, w: c.w, bias, alpha, y: c.y }, uniforms, workgroups: foldGrid(threads, WG, Math.ceil(cout / 4)) },
     );
   }
+  return null;
 }
 
 /** Bytes of one Winograd scratch buffer (V or M) per chunk: small enough for one binding and
@@ -176,7 +177,7 @@ function useWinograd(rt: Runtime, c: ConvCall, cin: number, cout: number): boole
   return perImage <= Math.min(WINO_CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize);
 }
 
-function launchWinograd(rt: Runtime, c: ConvCall): void {
+function launchWinograd(rt: Runtime, c: ConvCall): Tensor | null {
   const [N, H, W, cin] = dims4('x', c.x);
   const [, , , cout] = dims4('w', c.w);
   const [, ho, wo] = dims4('y', c.y);
@@ -260,12 +261,28 @@ function launchWinograd(rt: Runtime, c: ConvCall): void {
       },
     );
   }
-  // Safe to release now: later users of these buffers are recorded after these dispatches.
-  for (const t of [u, v, m]) t.dispose();
+  // V of x in one chunk is what the F(3×3, 6×6) weight gradient transforms again: keep it if
+  // asked. The rest is safe to release now: later users are recorded after these dispatches.
+  const kept = c.keepTransform && F === 6 && imagesPerChunk >= N ? v : null;
+  for (const t of kept ? [u, m] : [u, v, m]) t.dispose();
+  return kept;
 }
 
 /** y = act(conv(x, w) + bias): x [N,H,W,Cin], w [KH,KW,Cin,Cout] → [N,Ho,Wo,Cout]. */
 export function conv2d(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  return forward(rt, x, w, bias, opts, false).y;
+}
+
+/**
+ * conv2d for training: also returns x's Winograd F(6×6) input transform when the conv made one
+ * (in a single image chunk). Passed to conv2dBackwardWeights, it spares the weight gradient the
+ * same pass over x; the caller disposes it after the backward.
+ */
+export function conv2dTrain(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): { y: Tensor; saved: Tensor | null } {
+  return forward(rt, x, w, bias, opts, true);
+}
+
+function forward(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions, keepTransform: boolean): { y: Tensor; saved: Tensor | null } {
   const [N, H, W, cin] = dims4('x', x);
   const [KH, KW, wcin, cout] = dims4('w', w);
   if (cin !== wcin) throw new Error(`conv2d: x has ${cin} channels, weights expect ${wcin}`);
@@ -274,8 +291,11 @@ export function conv2d(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, o
   const wo = convOutSize(W, KW, g.stride, g.padW);
   if (ho < 1 || wo < 1) throw new Error(`conv2d: ${H}×${W} input is smaller than the ${KH}×${KW} kernel`);
   const y = rt.empty([N, ho, wo, cout], 'conv2d.y');
-  launchConv(rt, { x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride: g.stride, dilation: 1, padH: g.padH, padW: g.padW, algorithm: opts.algorithm ?? 'auto' });
-  return y;
+  const saved = launchConv(rt, {
+    x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride: g.stride, dilation: 1, padH: g.padH, padW: g.padW,
+    algorithm: opts.algorithm ?? 'auto', keepTransform,
+  });
+  return { y, saved };
 }
 
 /**
@@ -341,8 +361,12 @@ function launchDxPhases(rt: Runtime, dy: Tensor, wT: Tensor, dx: Tensor, s: numb
   }
 }
 
-/** dw[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s − pad + kh, ow·s − pad + kw, ci] · dy[n,oh,ow,co]. */
-export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape: Shape, opts: ConvOptions = {}): Tensor {
+/**
+ * dw[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s − pad + kh, ow·s − pad + kw, ci] · dy[n,oh,ow,co].
+ * `saved`: the forward's input transform (conv2dTrain), used where the Winograd weight gradient
+ * would compute the same tensor.
+ */
+export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape: Shape, opts: ConvOptions = {}, saved: Tensor | null = null): Tensor {
   const [N, H, W, cin] = dims4('x', x);
   const [KH, KW, wcin, cout] = dims4('wShape', wShape);
   const [dn, ho, wo, dc] = dims4('dy', dy);
@@ -354,7 +378,7 @@ export function conv2dBackwardWeights(rt: Runtime, x: Tensor, dy: Tensor, wShape
     return rgbWeights(rt, x, dy, KH, KW, g.padH, g.padW);
   }
   if (useWinogradWeights(rt, KH, KW, g.stride, cin, cout, ho, wo, opts.algorithm ?? 'auto')) {
-    return winogradWeights(rt, x, dy, cin, cout, g.padH, g.padW);
+    return winogradWeights(rt, x, dy, cin, cout, g.padH, g.padW, saved);
   }
   const size = KH * KW * cin * cout;
   const pixels = N * ho * wo;
@@ -407,7 +431,7 @@ const winoDw = () => (winoDwBlocking ??= { WI: shaderConst('WI', 'conv2d_winogra
  * reducing over tiles in chunks (wino_bwd_w_gemm), then wino6_dw_out sums the chunks and
  * transforms back to 3×3: 64 multiply-adds per 36 dy pixels and (ci, co) instead of 324.
  */
-function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: number, padH: number, padW: number): Tensor {
+function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: number, padH: number, padW: number, saved: Tensor | null): Tensor {
   const [N, H, W] = dims4('x', x);
   const [, ho, wo] = dims4('dy', dy);
   const { WI, WC } = winoDw();
@@ -428,7 +452,9 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
   while (partsFor(chunk) > maxParts) chunk = Math.max(chunk * 2, Math.ceil(totalTiles / maxParts));
   const parts = rt.empty([partsFor(chunk), XI, size], 'conv2d.wino.dw.parts');
   const maxTiles = imagesPerChunk * th * tw;
-  const v = rt.empty([XI, maxTiles, cin], 'conv2d.wino.v');
+  // The forward's V (same 8×8 patches, tiles and pad) when it covered all images in one chunk.
+  const reuse = saved !== null && imagesPerChunk >= N && saved.shape.join() === [XI, maxTiles, cin].join();
+  const v = reuse ? saved : rt.empty([XI, maxTiles, cin], 'conv2d.wino.v');
   const gd = rt.empty([XI, maxTiles, cout], 'conv2d.wino.gd');
   const coGroups = cout / (4 * WC);
   const lanes = (cin / WI) * coGroups;
@@ -437,7 +463,7 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
   for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
     const tiles = Math.min(imagesPerChunk, N - n0) * th * tw;
     const inTotal = tiles * (cin / 4);
-    rt.run(
+    if (!reuse) rt.run(
       { shader: 'conv2d_winograd', entry: `${pre}_input`, constants: { WG: 64 } },
       {
         bind: { x4: x, v4: v },
@@ -467,6 +493,6 @@ function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, cin: number, cout: 
     { bind: { pw: parts, dw }, uniforms: { size, parts: part0 }, workgroups: grid1d(size, 64) },
   );
   // Safe to release now: later users of these buffers are recorded after these dispatches.
-  for (const t of [parts, v, gd]) t.dispose();
+  for (const t of reuse ? [parts, gd] : [parts, v, gd]) t.dispose();
   return dw;
 }

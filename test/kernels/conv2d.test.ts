@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/graph/runtime.ts';
+import type { Tensor } from '../../src/graph/tensor.ts';
 import * as K from '../../src/kernels/conv2d.ts';
 import * as R from '../../src/reference/conv2d.ts';
 import type { Rng } from '../../src/util/rng.ts';
@@ -112,8 +113,34 @@ async function checkValues(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): 
   const dx = K.conv2dBackwardInput(rt, tdy, tw, xs, opts);
   expectClose(await dx.read(), R.conv2dBackwardInput(dy, w, ws, xs, g), `${name(c)}: input gradient`);
   const dw = K.conv2dBackwardWeights(rt, tx, tdy, ws, opts);
-  expectClose(await dw.read(), R.conv2dBackwardWeights(x, xs, dy, ws, g), `${name(c)}: weight gradient`);
-  for (const t of [tx, tw, tdy, dx, dw]) t.dispose();
+  const refDw = R.conv2dBackwardWeights(x, xs, dy, ws, g);
+  expectClose(await dw.read(), refDw, `${name(c)}: weight gradient`);
+
+  // conv2dTrain keeps x's transform exactly when the forward ran F(6×6) (wino_gemm); the
+  // weight gradient then uses it instead of transforming x again.
+  const entries = (fn: () => void): string[] => {
+    const seen: string[] = [];
+    const run = rt.run;
+    rt.run = (spec, d) => {
+      seen.push(spec.entry);
+      run.call(rt, spec, d);
+    };
+    try {
+      fn();
+    } finally {
+      rt.run = run;
+    }
+    return seen;
+  };
+  let train!: { y: Tensor; saved: Tensor | null };
+  const fwd = entries(() => (train = K.conv2dTrain(rt, tx, tw, null, opts)));
+  expect(train.saved !== null, `${name(c)}: conv2dTrain keeps the transform`).toBe(fwd.includes('wino_gemm'));
+  expectClose(await train.y.read(), ref.y, `${name(c)}: conv2dTrain forward`);
+  let dws!: Tensor;
+  const bwd = entries(() => (dws = K.conv2dBackwardWeights(rt, tx, tdy, ws, opts, train.saved)));
+  if (train.saved && bwd.includes('wino_bwd_w_gemm')) expect(bwd, `${name(c)}: weight gradient reuses x's transform`).not.toContain('wino6_input');
+  expectClose(await dws.read(), refDw, `${name(c)}: weight gradient with the forward's transform`);
+  for (const t of [tx, tw, tdy, dx, dw, train.y, dws, ...(train.saved ? [train.saved] : [])]) t.dispose();
 }
 
 // [case, test every epilogue]. Each epilogue is its own pipeline (an override constant) and
