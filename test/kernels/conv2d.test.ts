@@ -196,6 +196,8 @@ const CASES: Array<[Case, boolean]> = [
   // shapes above with 8 → 16, 64 → 64 and 48 → 144 take it (partial 6×6 dy tiles); pad 0 here,
   // several tile chunks of partial sums below; 'direct' cases check the direct weight gradient.
   [{ N: 1, H: 9, W: 8, cin: 8, cout: 16, k: 3, pad: 0 }, false],
+  // 72 input channels: a full and a partial 64-channel chunk in the forward GEMM (accumulated).
+  [{ N: 1, H: 7, W: 8, cin: 72, cout: 16, k: 3 }, false],
   [{ N: 3, H: 29, W: 31, cin: 8, cout: 16, k: 3, algorithm: 'direct', wino: [] }, false],
   [{ N: 3, H: 80, W: 77, cin: 8, cout: 16, k: 3, wino: WINO_MIXED }, false], // 546 dy tiles: two chunks
   // Stride 2 with odd and even sizes (the discriminator).
