@@ -155,6 +155,9 @@ function launchConv(rt: Runtime, c: ConvCall): Tensor | null {
 /** Bytes of one Winograd scratch buffer (V or M) per chunk: small enough for one binding and
  *  for the pool to recycle. */
 const WINO_CHUNK_BYTES = 64 << 20;
+/** wino_gemm lanes per workgroup: each workgroup copies a 16 KiB U block, so more lanes share
+ *  one copy (128 vs 64: [16,48,48,64] → 256 GEMMs 146 → 136 ms; 256 slower at 24 × 24). */
+const WINO_GEMM_WG = 128;
 let winoBlocking: { GB: number; LT: number } | undefined;
 /** shaders/conv2d_winograd.wgsl wino_gemm blocking: GB × GB blocks of U, LT tiles per lane. */
 const wino = () => (winoBlocking ??= { GB: shaderConst('GB', 'conv2d_winograd'), LT: shaderConst('LT', 'conv2d_winograd') });
@@ -225,11 +228,11 @@ function launchWinograd(rt: Runtime, c: ConvCall): Tensor | null {
     if (blockGemm) {
       for (let k = 0; k < ciChunks; k++) {
         rt.run(
-          { shader: 'conv2d_winograd', entry: 'wino_gemm', constants: { WG, KC4: Math.min(WINO_GB, cin - k * WINO_GB) / 4 } },
+          { shader: 'conv2d_winograd', entry: 'wino_gemm', constants: { WG: WINO_GEMM_WG, KC4: Math.min(WINO_GB, cin - k * WINO_GB) / 4 } },
           {
             bind: { ublk: u, va4: v, mo: m },
             uniforms: { tiles, cin, cout4: cout / 4, co_blocks: coBlocks, ci_chunks: ciChunks, chunk: k, accum: k > 0 ? 1 : 0 },
-            workgroups: [Math.ceil(tiles / (WINO_LT * WG)), XI, coBlocks],
+            workgroups: [Math.ceil(tiles / (WINO_LT * WINO_GEMM_WG)), XI, coBlocks],
           },
         );
       }
