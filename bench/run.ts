@@ -769,6 +769,39 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   rounds at load 3.4; medians noisier), [16,96,96,64] 240 → 242: not kept. F(8×8, 3×3) not
   tried: its fp32 error is 7e-5 relative L2 at best (points 0, ±1, ±2, ±½, 4, −¼; 3e-4 with ±4
   or ±¼), at the tests' 1e-4 tolerance.
+- **All 64 Winograd GEMMs in one dispatch, U in workgroup memory** (8a53d06, 024bbf1, b7e15be).
+  What the earlier attempts missed, read in the LLVM IR of Mesa 25.0 (\`GALLIVM_DEBUG=ir\`;
+  \`=asm\` stops part-way through large shaders, so earlier instruction counts of big kernels
+  were partial): a workgroup-memory load at a compile-time-constant offset, outside loops and
+  lane-divergent branches, is one scalar load broadcast to the SIMD row, with no bounds check;
+  a uniform-buffer load at a constant offset is a scalar load behind a bounds-check branch (the
+  branches are what made (2) hoist everything); every other load is per lane. And each dispatch
+  costs ~0.15–0.25 ms on GL (~0.12 ms recording, of which createBindGroup 0.03, the rest
+  executing at submit on one thread; ~0.05 ms on Vulkan), so the 64 GEMM dispatches per conv
+  were 5248 of the MSE step's 6397. Now wino_gemm runs one dispatch per 64-channel input chunk,
+  workgroup y = ξ; the workgroup copies its 16 KiB U block to workgroup memory and reads it in
+  straight-line code (16 × 16 constant-argument calls); each lane owns 2 tiles × 64 output
+  channels, keeps its V in a function array (on the stack) and works one 4-channel group at a
+  time (2 vec4 accumulators in registers). Step by step, MSE step A/B in one process (GL,
+  medians of 4–5 pairs): one dispatch + constant offsets with 32 accumulators per lane 5864 →
+  5153 ms (replayed GEMM time 3248 → 1556 ms, dispatches 6397 → 1225); one 4-channel group at a
+  time 4662 → 4191 ms; 128 lanes per workgroup (one U copy for more lanes): [16,48,48,64] → 256
+  GEMMs 146 → 136 ms (256 lanes: slower at 24 × 24). Losses equal in every pair.
+- **The weight gradient reuses the forward's input transform** (0f0f360): x's F(6×6) V is what
+  F(3×3, 6×6) transforms again; \`conv2dTrain\` returns it and ops.conv2d keeps it until the
+  backward ran (35 wino6_input dispatches fewer per MSE step; ~4 MiB per residual conv at batch
+  16): 5717 → 5405 ms (5 pairs).
+- **Tried without gain this time**: the weight-gradient GEMM in the same style (Gd's 32-tile block
+  in workgroup memory, 4 input channels per lane with V on the stack, 2 accumulators): [16,24,24,64]
+  24.1 → 27.1 ms, [16,48,48,64→256] 309 → 317 (per-lane loads and the partial-sum stores dominate
+  it); the F(6×6) transforms' column and row loops as constant-argument calls: 308 → 303 ms for the
+  step's 70 wino6_input dispatches (they were unrolled already: these kernels are bound by their
+  per-lane loads and stores).
+- **This session's whole MSE-step change** (6b899d5 → b7e15be, both trees in one process, GL, 5
+  interleaved pairs, 07:40 UTC, a slow period): median wall 6177 → 4681 ms, CPU 9889 → 8033 ms,
+  losses equal; Vulkan, 3 pairs: 8419 → 7023 ms (CPU 16.4 → 13.6 s). Where the step goes now
+  (replayed, 1190 dispatches): wino_gemm 24%, wino_bwd_w_gemm 17%, F(6×6) transforms 25%, RGB
+  kernels 18%. The same code measured 3.7–4.8 s per step in quiet periods of this VM.
 - **Pixel shuffle, one thread per output pixel** (997a52b): the flat kernel did ~10 integer
   divisions by runtime sizes per element, which llvmpipe runs lane by lane; looping over a
   pixel's channels pays them once per pixel. GL, idle, 10 calls each, wall: [16,48,48,256]
