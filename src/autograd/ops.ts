@@ -22,12 +22,15 @@ export function conv2d(x: Var, w: Var, b: Var | null, opts: ConvOptions = {}): V
   const rt = x.rt;
   const inputs = b ? [x, w, b] : [x, w];
   // The weight gradient reuses the forward's transform of x (kept only while it may run).
-  const { y, saved } = w.requiresGrad ? conv.conv2dTrain(rt, x.value, w.value, b?.value ?? null, opts) : { y: conv.conv2d(rt, x.value, w.value, b?.value ?? null, opts), saved: null };
-  return recordKeeping(y, saved ? [saved] : [], inputs, (g) => [
+  const { y, saved } = w.requiresGrad
+    ? conv.conv2dTrain(rt, x.value, w.value, b?.value ?? null, opts)
+    : { y: conv.conv2d(rt, x.value, w.value, b?.value ?? null, opts), saved: null };
+  const rule = (g: Tensor) => [
     x.requiresGrad ? conv.conv2dBackwardInput(rt, g, w.value, x.shape, opts) : null,
     w.requiresGrad ? conv.conv2dBackwardWeights(rt, x.value, g, w.shape, opts, saved) : null,
     ...(b ? [b.requiresGrad ? channelSum(rt, g, g.shape.at(-1)!) : null] : []),
-  ]);
+  ];
+  return record(y, inputs, rule, saved ? [saved] : []);
 }
 
 export interface BatchNormState {
@@ -44,29 +47,15 @@ const trainOptions = (s: BatchNormState): bn.BatchNormTrainOptions => ({
   runningVar: s.runningVar.value,
 });
 
-/** Record a forward whose saved tensors (batch statistics, transforms) live until its backward
- *  has run, or are freed at once when nothing will run it. */
-function recordKeeping(y: Tensor, saved: Tensor[], inputs: Var[], rule: (g: Tensor) => Array<Tensor | null>): Var {
-  const release = () => {
-    for (const t of saved) t.dispose();
-  };
-  const out = record(y, inputs, (g) => {
-    const grads = rule(g);
-    release();
-    return grads;
-  });
-  if (!out.node) release();
-  return out;
-}
-
 /** Training-mode batch norm (batch statistics; updates the running statistics in place). */
 export function batchNormTrain(x: Var, gamma: Var, beta: Var, s: BatchNormState): Var {
   const rt = x.rt;
   const f = bn.batchNormTrain(rt, x.value, gamma.value, beta.value, trainOptions(s));
-  return recordKeeping(f.y, [f.mean, f.invStd], [x, gamma, beta], (g) => {
+  const rule = (g: Tensor) => {
     const { dx, dgamma, dbeta } = bn.batchNormBackward(rt, x.value, g, gamma.value, f.mean, f.invStd);
     return [dx, dgamma, dbeta];
-  });
+  };
+  return record(f.y, [x, gamma, beta], rule, [f.mean, f.invStd]);
 }
 
 /**
@@ -77,10 +66,11 @@ export function batchNormTrain(x: Var, gamma: Var, beta: Var, s: BatchNormState)
 export function batchNormPreluTrain(x: Var, gamma: Var, beta: Var, alpha: Var, s: BatchNormState): Var {
   const rt = x.rt;
   const f = bn.batchNormPreluTrain(rt, x.value, gamma.value, beta.value, alpha.value, trainOptions(s));
-  return recordKeeping(f.y, [f.mean, f.invStd], [x, gamma, beta, alpha], (g) => {
+  const rule = (g: Tensor) => {
     const { dx, dgamma, dbeta, dalpha } = bn.batchNormPreluBackward(rt, x.value, g, gamma.value, beta.value, alpha.value, f.mean, f.invStd);
     return [dx, dgamma, dbeta, dalpha];
-  });
+  };
+  return record(f.y, [x, gamma, beta, alpha], rule, [f.mean, f.invStd]);
 }
 
 /**

@@ -10,8 +10,9 @@ import type { Shape, Tensor } from '../graph/tensor.ts';
 
 export class Var {
   grad: Tensor | null = null;
-  /** Set by the op that produced this value: inputs and the backward rule. */
-  node: { inputs: Var[]; backward: (grad: Tensor) => Array<Tensor | null> } | null = null;
+  /** Set by the op that produced this value: inputs, the backward rule and the tensors the
+   *  forward kept for it (freed once the rule ran, or when the node is dropped unrun). */
+  node: { inputs: Var[]; backward: (grad: Tensor) => Array<Tensor | null>; saved: Tensor[] } | null = null;
 
   constructor(
     public value: Tensor,
@@ -97,17 +98,27 @@ export function scope<T>(fn: () => T): T {
   return result;
 }
 
-/** Wrap an op's output: record it on the tape when any input needs a gradient. */
-export function record(value: Tensor, inputs: Var[], backward: (grad: Tensor) => Array<Tensor | null>): Var {
+/**
+ * Wrap an op's output: record it on the tape when any input needs a gradient. `saved`: tensors
+ * the forward made for the backward rule (batch statistics, transforms); they are freed after
+ * the rule ran, with the node if it never runs, or at once when nothing is recorded.
+ */
+export function record(value: Tensor, inputs: Var[], backward: (grad: Tensor) => Array<Tensor | null>, saved: Tensor[] = []): Var {
   const needs = gradEnabled && inputs.some((v) => v.requiresGrad);
   const out = new Var(value, needs);
   if (needs) {
-    out.node = { inputs, backward };
+    out.node = { inputs, backward, saved };
     tape.push(out);
   } else {
+    for (const t of saved) t.dispose();
     scopeStack.at(-1)?.push(out);
   }
   return out;
+}
+
+function releaseSaved(node: NonNullable<Var['node']>): void {
+  for (const t of node.saved) t.dispose();
+  node.saved = [];
 }
 
 /**
@@ -133,6 +144,7 @@ export function backward(root: Var, seed?: Tensor): void {
     const v = tape[i]!;
     if (!reached.has(v) || !v.grad || !v.node) continue;
     const grads = v.node.backward(v.grad);
+    releaseSaved(v.node);
     v.node.inputs.forEach((input, k) => {
       const g = grads[k];
       if (!g) return;
@@ -150,6 +162,7 @@ function release(vars: Var[]): void {
   for (const v of vars) {
     v.grad?.dispose();
     v.grad = null;
+    if (v.node) releaseSaved(v.node);
     v.node = null;
     v.value.dispose();
   }

@@ -1,10 +1,11 @@
 // Each differentiable op's gradients, through the tape, against the float64 CPU references.
 // (The kernels have their own tests; these check the wiring: which tensor goes where.)
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as op from '../../src/autograd/ops.ts';
-import { backward, constant, Var } from '../../src/autograd/tape.ts';
+import { backward, clearTape, constant, record, Var } from '../../src/autograd/tape.ts';
 import type { Runtime } from '../../src/graph/runtime.ts';
+import type { Tensor } from '../../src/graph/tensor.ts';
 import * as Ract from '../../src/reference/activation.ts';
 import * as Rbn from '../../src/reference/batchnorm.ts';
 import * as Rconv from '../../src/reference/conv2d.ts';
@@ -44,6 +45,49 @@ describe('autograd ops against CPU references', () => {
         expectClose(await grad(vb), Rred.channelSum(dy, 5), `conv db s${stride}`);
       }
     }));
+
+  it('conv2d on Winograd F(6×6): the weight gradient from the forward\'s kept transform', () =>
+    seeded('op-conv2d-wino', async (rng) => {
+      const rt = await gpu();
+      const xs = [2, 7, 9, 16] as const, ws = [3, 3, 16, 16] as const;
+      const x = randn(rng, 2 * 7 * 9 * 16), w = randn(rng, 3 * 3 * 16 * 16, 0.3);
+      const vx = leaf(rt, [...xs], x), vw = leaf(rt, [...ws], w);
+      const entries: string[] = [];
+      const run = rt.run;
+      rt.run = (spec, d) => {
+        entries.push(spec.entry);
+        run.call(rt, spec, d);
+      };
+      let dy: Float64Array;
+      try {
+        dy = await through(rt, rng, op.conv2d(vx, vw, null));
+      } finally {
+        rt.run = run;
+      }
+      // One input transform of x (the forward's, which the weight gradient reuses), one of dy
+      // (the input gradient's).
+      expect(entries.filter((e) => e === 'wino6_input')).toHaveLength(2);
+      const g = { stride: 1, pad: 1 };
+      expectClose(await grad(vx), Rconv.conv2dBackwardInput(dy, w, ws, xs, g), 'conv dx');
+      expectClose(await grad(vw), Rconv.conv2dBackwardWeights(x, xs, dy, ws, g), 'conv dw');
+    }));
+
+  it('saved tensors are freed after the rule ran, with a dropped tape, or at once off the tape', async () => {
+    const rt = await gpu();
+    const leafVar = new Var(rt.tensor([1], [2]), true);
+    const op1 = (saved: Tensor) => record(rt.tensor([1], [3]), [leafVar], (g) => [g], [saved]);
+    const a = rt.tensor([1], [0]);
+    backward(op1(a));
+    const b = rt.tensor([1], [0]);
+    op1(b);
+    expect([a.disposed, b.disposed]).toEqual([true, false]);
+    clearTape();
+    expect(b.disposed).toBe(true);
+    const c = rt.tensor([1], [0]);
+    record(rt.tensor([1], [3]), [constant(rt.tensor([1], [1]))], (g) => [g], [c]).value.dispose();
+    expect(c.disposed).toBe(true);
+    leafVar.grad?.dispose();
+  });
 
   it('batch norm (training): dx, dgamma, dbeta', () =>
     seeded('op-bn', async (rng) => {
