@@ -29,14 +29,14 @@
 // instead of 2.25, and fewer transform loads and stores per output): 10–20% less CPU, see
 // docs/BENCHMARKS.md "conv2d method notes".
 // Then: all 64 GEMMs of a ci chunk in one dispatch, U in workgroup memory read at constant
-// offsets (wino_gemm, which says why): the GEMMs of an MSE step 3248 → 1556 ms replayed.
-// What did not help (llvmpipe, GL; with the earlier uniform-window GEMM, 8 tiles × 16
-// channels per lane): U in workgroup memory read at loop-dependent offsets (per-lane loads);
-// U in a storage buffer in the same GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over output
-// channels instead of workgroup_id.y (no change); workgroup sizes 16–128 (no change); lanes
-// that run past the end instead of returning early (slower); blocks past 8 × 4 vec4
-// accumulators per lane (spills: 16 × 4 took 3×); for the weight-gradient GEMM 8 × 4 beat
-// 4 × 4, 8 × 2, 16 × 2, 8 × 8.
+// offsets (wino_gemm, which says why): the GEMMs of an MSE step 3248 → 1279 ms replayed. What did
+// not help (llvmpipe, GL; with the earlier uniform-window GEMM, 8 tiles × 16 channels per lane):
+// U in workgroup memory read at loop-dependent offsets (per-lane loads); U in a storage buffer in
+// the same GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over
+// output channels instead of workgroup_id.y (no change); workgroup sizes 16–128 (no change);
+// lanes that run past the end instead of returning early (slower); blocks past 8 × 4 vec4
+// accumulators per lane (spills: 16 × 4 took 3×); for the weight-gradient GEMM 8 × 4 beat 4 × 4,
+// 8 × 2, 16 × 2, 8 × 8.
 
 override WG: u32 = 64;
 override ACT: u32 = 0;        // 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
@@ -96,13 +96,12 @@ fn wino_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 // workgroup-memory load at an offset that is a compile-time constant, outside any loop or
 // lane-divergent branch, is one scalar load broadcast to the 8 lanes of a SIMD row; any other
 // offset (a loop counter, workgroup_id) or a load under a lane mask is 8 per-lane loads. So the
-// GEMM body is straight-line code: gemm_group is called 16 times with a constant group,
-// gemm_c4 16 times with a constant c4, and lanes past the last tile compute on a clamped tile
-// instead of returning early (an early return puts the rest of the shader under a lane mask;
-// the guarded stores come after each group's loads). A dispatch
-// per ξ with U in a 16 KiB uniform window (the previous form) paid Dawn's and llvmpipe's fixed
-// cost per dispatch 64 times per GEMM: ~0.15–0.25 ms each on GL, 5248 of 6397 dispatches of an
-// MSE step.
+// GEMM body is straight-line code: gemm_group is called 16 times with a constant group, gemm_c4
+// 16 times with a constant c4, and lanes past the last tile compute on a clamped tile instead of
+// returning early (an early return puts the rest of the shader under a lane mask; the guarded
+// stores come after each group's loads). A dispatch per ξ with U in a 16 KiB uniform window (the
+// previous form) paid Dawn's and llvmpipe's fixed cost per dispatch 64 times per GEMM: ~0.15–0.25
+// ms each on GL, 5248 of 6397 dispatches of an MSE step.
 const GB: u32 = 64;           // block edge (ci and co): 64·64·4 B = 16 KiB of workgroup memory
 const LT: u32 = 2;            // tiles per lane (x0 / x1 below)
 override KC4: u32 = 16u;      // vec4 steps in this ci chunk: GB / 4, less in a partial last chunk
