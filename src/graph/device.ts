@@ -43,11 +43,37 @@ export class GpuUnavailableError extends Error {
   }
 }
 
+/**
+ * dawn.node settles its promises (mapAsync, onSubmittedWorkDone) by re-queuing a device tick with
+ * the global setImmediate for as long as one is pending (its AsyncRunner; crbug.com/dawn/1127),
+ * so while the GPU works the JS thread spins at 100%. With a software driver that core is one
+ * the driver's threads need: on this 2-core machine the Vulkan MSE step took 5.3–6.9 s with the
+ * JS thread busy for 4.0–5.4 s of it, and 4.2–4.4 s (JS thread 0.3 s) with a tick every
+ * millisecond. So dawn's tick (an anonymous native function without parameters; Node's own
+ * code does not use the global) runs from a 1 ms timer instead. Installed once, before the
+ * first instance.
+ */
+function throttleDawnTicks(): void {
+  const g = globalThis as unknown as Record<PropertyKey, unknown> & { setImmediate: typeof setImmediate };
+  if (g[THROTTLED]) return;
+  const immediate = g.setImmediate;
+  // The tick's shape: native, anonymous, no parameters (a promise's resolve takes one).
+  const isTick = (fn: unknown) =>
+    typeof fn === 'function' && fn.name === '' && fn.length === 0 && Function.prototype.toString.call(fn).includes('[native code]');
+  const throttled = (fn: (...args: unknown[]) => void, ...args: unknown[]) => (isTick(fn) ? setTimeout(fn, 1, ...args) : immediate(fn, ...args));
+  // Keep setImmediate's own properties (util.promisify's custom form among them).
+  Object.defineProperties(throttled, Object.getOwnPropertyDescriptors(immediate));
+  g.setImmediate = throttled as unknown as typeof setImmediate;
+  g[THROTTLED] = true;
+}
+const THROTTLED = Symbol.for('vivid.throttledDawnTicks');
+
 async function dawnInstance(backend: 'vulkan' | 'opengl'): Promise<GPU> {
   if (typeof process !== 'undefined') {
     process.env.XDG_RUNTIME_DIR ??= '/tmp';
     if (backend === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
   }
+  throttleDawnTicks();
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
   const instance = webgpu.create([`backend=${backend}`]) as GPU;

@@ -1,12 +1,27 @@
 // The runtime itself: batching, copies inside a batch, uniform arena overflow, the pool,
 // and errors that name the kernel.
 
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { registerShaderSources } from '../../src/graph/shaders.ts';
 import { affine, axpby, fill } from '../../src/kernels/elementwise.ts';
 import { gpu } from '../helpers/gpu.ts';
 
 describe('runtime', () => {
+  it("dawn's native ticks go through a 1 ms timer; JavaScript's setImmediate is unchanged", async () => {
+    const rt = await gpu();
+    // JavaScript callbacks: still an Immediate, with their arguments, and util.promisify works.
+    const got = await new Promise((resolve) => expect(setImmediate(resolve, 'arg').constructor.name).toBe('Immediate'));
+    expect(got).toBe('arg');
+    expect(await promisify(setImmediate)('value')).toBe('value');
+    // A callback shaped like dawn's tick (native, anonymous, no parameters) goes on a timer.
+    const tick = Object.defineProperty(Math.random.bind(null), 'name', { value: '' });
+    expect([Function.prototype.toString.call(tick).includes('[native code]'), tick.length]).toEqual([true, 0]);
+    expect((setImmediate(tick) as object).constructor.name).toBe('Timeout');
+    // GPU work still completes and reads back through the throttled ticks.
+    expect([...(await fill(rt, rt.empty([3]), 4).read())]).toEqual([4, 4, 4]);
+  });
+
   it('keeps dispatches recorded before a copy in the same batch', async () => {
     const rt = await gpu();
     const a = fill(rt, rt.empty([5]), 2);
