@@ -802,6 +802,13 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   losses equal; Vulkan, 3 pairs: 8419 → 7023 ms (CPU 16.4 → 13.6 s). Where the step goes now
   (replayed, 1190 dispatches): wino_gemm 24%, wino_bwd_w_gemm 17%, F(6×6) transforms 25%, RGB
   kernels 18%. The same code measured 3.7–4.8 s per step in quiet periods of this VM.
+- **Vulkan's JS thread spun while the GPU worked** (07c30ef): dawn.node settles mapAsync and
+  onSubmittedWorkDone by re-queuing a device tick with setImmediate while one is pending, so on
+  Vulkan (asynchronous submit) the JS thread ran at 100% for the whole step and took a core from
+  lavapipe's two threads: per-thread CPU of one MSE step, JS thread 4.0–5.4 s of 5.3–6.9 s wall.
+  With dawn's tick on a 1 ms timer (src/graph/device.ts): 4.2–4.4 s wall, JS thread 0.3 s, in
+  adjacent runs (2.8 s in a later quiet period). GL runs the work inside submit, so its JS thread
+  used 0.1–0.16 s per step either way.
 - **Pixel shuffle, one thread per output pixel** (997a52b): the flat kernel did ~10 integer
   divisions by runtime sizes per element, which llvmpipe runs lane by lane; looping over a
   pixel's channels pays them once per pixel. GL, idle, 10 calls each, wall: [16,48,48,256]
