@@ -49,9 +49,10 @@ export class GpuUnavailableError extends Error {
  * so while the GPU works the JS thread spins at 100%. With a software driver that core is one
  * the driver's threads need: on this 2-core machine the Vulkan MSE step took 5.3–6.9 s with the
  * JS thread busy for 4.0–5.4 s of it, and 4.2–4.4 s (JS thread 0.3 s) with a tick every
- * millisecond. So dawn's tick (an anonymous native function without parameters; Node's own
- * code does not use the global) runs from a 1 ms timer instead. Installed once, before the
- * first instance.
+ * millisecond. So on lavapipe dawn's tick (an anonymous native function without parameters;
+ * Node's own code does not use the global) runs from a 1 ms timer instead. OpenGL runs the work
+ * inside submit (its JS thread used 0.1–0.16 s per step either way, and its GAN step measured a
+ * few % slower with the timer), and a hardware GPU needs no CPU core: both keep the spin.
  */
 function throttleDawnTicks(): void {
   const g = globalThis as unknown as Record<PropertyKey, unknown> & { setImmediate: typeof setImmediate };
@@ -73,7 +74,6 @@ async function dawnInstance(backend: 'vulkan' | 'opengl'): Promise<GPU> {
     process.env.XDG_RUNTIME_DIR ??= '/tmp';
     if (backend === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
   }
-  throttleDawnTicks();
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
   const instance = webgpu.create([`backend=${backend}`]) as GPU;
@@ -81,7 +81,7 @@ async function dawnInstance(backend: 'vulkan' | 'opengl'): Promise<GPU> {
   return instance;
 }
 
-function isSoftware(info: GPUAdapterInfo): boolean {
+export function isSoftware(info: GPUAdapterInfo): boolean {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
   return /llvmpipe|lavapipe|swiftshader|softpipe|mesa/.test(text) || info.vendor === '';
 }
@@ -134,5 +134,6 @@ export async function acquireGpu(backend: Backend = backendFromEnv()): Promise<G
   if (!found.length) throw new GpuUnavailableError(`Tried ${failures.join('; ')}.`);
   // On software adapters OpenGL (llvmpipe) ran our kernels ~1.6x faster than Vulkan (lavapipe).
   const pick = found.find((f) => f.backend === 'opengl' && isSoftware(f.adapter.info)) ?? found[0]!;
+  if (pick.backend === 'vulkan' && isSoftware(pick.adapter.info)) throttleDawnTicks();
   return makeDevice(pick.instance, pick.adapter, pick.backend);
 }
