@@ -808,7 +808,10 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   lavapipe's two threads: per-thread CPU of one MSE step, JS thread 4.0–5.4 s of 5.3–6.9 s wall.
   With dawn's tick on a 1 ms timer (src/graph/device.ts): 4.2–4.4 s wall, JS thread 0.3 s, in
   adjacent runs (2.8 s in a later quiet period). GL runs the work inside submit, so its JS thread
-  used 0.1–0.16 s per step either way.
+  used 0.1–0.16 s per step either way, and its GAN step looked a few % slower with the timer
+  (sequential runs 23.3/29.6/22.7/19.7 s against 23.0/18.9/20.8/19.0 s): the timer is for lavapipe
+  only (563c0fe). A full run with it on every backend (f21fa5b) measured MSE step GL 4397 ms,
+  Vulkan 3912 ms; GAN step GL 32.4 s, Vulkan 20.9 s.
 - **Pixel shuffle, one thread per output pixel** (997a52b): the flat kernel did ~10 integer
   divisions by runtime sizes per element, which llvmpipe runs lane by lane; looping over a
   pixel's channels pays them once per pixel. GL, idle, 10 calls each, wall: [16,48,48,256]

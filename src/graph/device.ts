@@ -132,7 +132,9 @@ export async function acquireGpu(backend: Backend = backendFromEnv()): Promise<G
     if (backend === 'auto' && found.length && b === 'vulkan' && !isSoftware(found[0]!.adapter.info)) break;
   }
   if (!found.length) throw new GpuUnavailableError(`Tried ${failures.join('; ')}.`);
-  // On software adapters OpenGL (llvmpipe) ran our kernels ~1.6x faster than Vulkan (lavapipe).
+  // On software adapters OpenGL (llvmpipe) ran our kernels ~1.6x faster than Vulkan (lavapipe)
+  // while dawn.node's waits spun the JS thread on Vulkan; with throttleDawnTicks the two are
+  // about even (docs/BENCHMARKS.md).
   const pick = found.find((f) => f.backend === 'opengl' && isSoftware(f.adapter.info)) ?? found[0]!;
   if (pick.backend === 'vulkan' && isSoftware(pick.adapter.info)) throttleDawnTicks();
   return makeDevice(pick.instance, pick.adapter, pick.backend);
