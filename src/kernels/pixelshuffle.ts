@@ -24,9 +24,10 @@ export function pixelShuffle(rt: Runtime, x: Tensor, r: number): Tensor {
   if (cr2 % (r * r)) throw new Error(`pixelShuffle: ${cr2} channels do not divide by r² = ${r * r}`);
   const c = cr2 / (r * r);
   const y = rt.empty([n, h * r, w * r, c]);
+  const pixels = n * h * r * w * r; // one thread per output pixel
   rt.run(
     { shader: 'pixelshuffle', entry: 'shuffle', constants: { WG } },
-    { bind: { src: x, dst: y }, uniforms: { pixels: n * h * r * w * r, h, w, c, r }, workgroups: grid1d(n * h * r * w * r, WG) },
+    { bind: { src: x, dst: y }, uniforms: { pixels, h, w, c, r }, workgroups: grid1d(pixels, WG) },
   );
   return y;
 }
@@ -38,9 +39,10 @@ export function pixelShuffleBackward(rt: Runtime, dy: Tensor, r: number): Tensor
   if (hr % r || wr % r) throw new Error(`pixelShuffleBackward: [${dy.shape}] is not a multiple of r = ${r}`);
   const h = hr / r, w = wr / r;
   const dx = rt.empty([n, h, w, c * r * r]);
+  const pixels = n * h * w; // one thread per low-resolution pixel
   rt.run(
     { shader: 'pixelshuffle', entry: 'unshuffle', constants: { WG } },
-    { bind: { src: dy, dst: dx }, uniforms: { pixels: n * h * w, h, w, c, r }, workgroups: grid1d(n * h * w, WG) },
+    { bind: { src: dy, dst: dx }, uniforms: { pixels, h, w, c, r }, workgroups: grid1d(pixels, WG) },
   );
   return dx;
 }

@@ -16,7 +16,7 @@ import * as Rps from '../../src/reference/pixelshuffle.ts';
 import * as Rred from '../../src/reference/reduce.ts';
 import type { Rng } from '../../src/util/rng.ts';
 import { awayFromKink } from '../helpers/bn-prelu.ts';
-import { expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
+import { dispatched, expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
 
 const f32 = (a: Float64Array) => Float32Array.from(a);
 const leaf = (rt: Runtime, shape: number[], data: Float64Array) => new Var(rt.tensor(shape, f32(data)), true);
@@ -52,18 +52,8 @@ describe('autograd ops against CPU references', () => {
       const xs = [2, 7, 9, 16] as const, ws = [3, 3, 16, 16] as const;
       const x = randn(rng, 2 * 7 * 9 * 16), w = randn(rng, 3 * 3 * 16 * 16, 0.3);
       const vx = leaf(rt, [...xs], x), vw = leaf(rt, [...ws], w);
-      const entries: string[] = [];
-      const run = rt.run;
-      rt.run = (spec, d) => {
-        entries.push(spec.entry);
-        run.call(rt, spec, d);
-      };
-      let dy: Float64Array;
-      try {
-        dy = await through(rt, rng, op.conv2d(vx, vw, null));
-      } finally {
-        rt.run = run;
-      }
+      let dy!: Float64Array;
+      const entries = (await dispatched(rt, async () => (dy = await through(rt, rng, op.conv2d(vx, vw, null))))).map((s) => s.entry);
       // One input transform of x (the forward's, which the weight gradient reuses), one of dy
       // (the input gradient's).
       expect(entries.filter((e) => e === 'wino6_input')).toHaveLength(2);

@@ -1,8 +1,9 @@
 // Shared test helpers: one runtime per test file (on VIVID_BACKEND, default auto) with
-// poisoned allocations, seeded random inputs with the seed printed on failure, and the
-// relative-L2 comparison every kernel test uses.
+// poisoned allocations, seeded random inputs with the seed printed on failure, the
+// relative-L2 comparison every kernel test uses, and the kernels a call dispatched.
 
 import { expect } from 'vitest';
+import type { KernelSpec } from '../../src/graph/kernel.ts';
 import { Runtime } from '../../src/graph/runtime.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -14,6 +15,22 @@ export function gpu(): Promise<Runtime> {
     return rt;
   });
   return runtime;
+}
+
+/** The kernels `fn` dispatches on rt, in order (calls nest: an outer record sees them too). */
+export async function dispatched(rt: Runtime, fn: () => unknown): Promise<KernelSpec[]> {
+  const specs: KernelSpec[] = [];
+  const run = rt.run;
+  rt.run = (spec, d) => {
+    specs.push(spec);
+    run.call(rt, spec, d);
+  };
+  try {
+    await fn();
+  } finally {
+    rt.run = run;
+  }
+  return specs;
 }
 
 /** A fresh seed per run unless VIVID_TEST_SEED pins it. */

@@ -5,7 +5,7 @@ import * as K from '../../src/kernels/conv2d.ts';
 import * as R from '../../src/reference/conv2d.ts';
 import type { Rng } from '../../src/util/rng.ts';
 import { expectGradient } from '../helpers/finite-diff.ts';
-import { expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
+import { dispatched, expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
 
 interface Case {
   N: number;
@@ -53,21 +53,11 @@ function inputs(rng: Rng, c: Case) {
 
 /** Forward (every epilogue, with and without bias), input gradient and weight gradient. */
 async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Promise<void> {
-  const used = new Set<string>(), wino = new Set<string>();
-  let dilated = false, phases = 0;
-  const run = rt.run;
-  rt.run = (spec, d) => {
-    if (spec.shader === 'conv2d_rgb') used.add(spec.entry);
-    if (spec.shader === 'conv2d_winograd') wino.add(spec.entry);
-    if (spec.shader === 'conv2d' && (spec.constants?.D ?? 1) > 1 && spec.entry.startsWith('conv_fwd')) dilated = true;
-    if (spec.shader === 'conv2d' && spec.entry === 'conv_dx4') phases++;
-    run.call(rt, spec, d);
-  };
-  try {
-    await checkValues(rt, rng, c, epilogues);
-  } finally {
-    rt.run = run;
-  }
+  const specs = await dispatched(rt, () => checkValues(rt, rng, c, epilogues));
+  const entries = (shader: string) => new Set(specs.filter((s) => s.shader === shader).map((s) => s.entry));
+  const used = entries('conv2d_rgb'), wino = entries('conv2d_winograd');
+  const dilated = specs.some((s) => s.shader === 'conv2d' && (s.constants?.D ?? 1) > 1 && s.entry.startsWith('conv_fwd'));
+  const phases = specs.filter((s) => s.shader === 'conv2d' && s.entry === 'conv_dx4').length;
   if (c.rgb) expect([...used].sort(), `${name(c)}: RGB kernels dispatched`).toEqual([...c.rgb].sort());
   if (c.wino) expect([...wino].sort(), `${name(c)}: Winograd kernels dispatched`).toEqual([...c.wino].sort());
   // Strided input gradients with Cin % 8 == 0 run per output phase (conv_dx4), one dispatch
@@ -118,26 +108,12 @@ async function checkValues(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): 
 
   // conv2dTrain keeps x's transform exactly when the forward ran F(6×6) (wino_gemm); the
   // weight gradient then uses it instead of transforming x again.
-  const entries = (fn: () => void): string[] => {
-    const seen: string[] = [];
-    const run = rt.run;
-    rt.run = (spec, d) => {
-      seen.push(spec.entry);
-      run.call(rt, spec, d);
-    };
-    try {
-      fn();
-    } finally {
-      rt.run = run;
-    }
-    return seen;
-  };
   let train!: { y: Tensor; saved: Tensor | null };
-  const fwd = entries(() => (train = K.conv2dTrain(rt, tx, tw, null, opts)));
+  const fwd = (await dispatched(rt, () => (train = K.conv2dTrain(rt, tx, tw, null, opts)))).map((s) => s.entry);
   expect(train.saved !== null, `${name(c)}: conv2dTrain keeps the transform`).toBe(fwd.includes('wino_gemm'));
   expectClose(await train.y.read(), ref.y, `${name(c)}: conv2dTrain forward`);
   let dws!: Tensor;
-  const bwd = entries(() => (dws = K.conv2dBackwardWeights(rt, tx, tdy, ws, opts, train.saved)));
+  const bwd = (await dispatched(rt, () => (dws = K.conv2dBackwardWeights(rt, tx, tdy, ws, opts, train.saved)))).map((s) => s.entry);
   if (train.saved && bwd.includes('wino_bwd_w_gemm')) expect(bwd, `${name(c)}: weight gradient reuses x's transform`).not.toContain('wino6_input');
   expectClose(await dws.read(), refDw, `${name(c)}: weight gradient with the forward's transform`);
   for (const t of [tx, tw, tdy, dx, dw, train.y, dws, ...(train.saved ? [train.saved] : [])]) t.dispose();
