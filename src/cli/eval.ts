@@ -25,13 +25,15 @@ const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
 type Row = PairMetrics & { name: string; flicker?: number };
 
 function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
-  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', ...(flicker ? ['flicker'] : [])];
+  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', 'bias R/G/B', 'ΔE', ...(flicker ? ['flicker'] : [])];
   const fmt = (r: Row) => [
     r.name,
     r.psnr_y.toFixed(2),
     r.ssim_y.toFixed(4),
     r.psnr_rgb.toFixed(2),
     r.mse.toExponential(3),
+    r.bias_rgb.map((b) => (b >= 0 ? '+' : '') + b.toFixed(2)).join('/'),
+    r.delta_e.toFixed(2),
     ...(flicker ? [r.flicker === undefined ? '' : r.flicker.toFixed(3)] : []),
   ];
   return textTable(head, [rows.map(fmt), [fmt(mean), fmt(bicubic)]]);
@@ -39,7 +41,7 @@ function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
 
 /** The JSON written by --json: per-image rows, the mean, and the bicubic mean. */
 export function reportJson(report: EvalReport, extra: Record<string, unknown> = {}): unknown {
-  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, ...(r.flicker !== undefined ? { flicker: r.flicker } : {}) });
+  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, bias_rgb: r.bias_rgb, delta_e: r.delta_e, ...(r.flicker !== undefined ? { flicker: r.flicker } : {}) });
   return { ...extra, images: report.images.map(row), mean: report.mean, bicubic: { mean: report.bicubic.mean, images: report.bicubic.images.map(row) } };
 }
 

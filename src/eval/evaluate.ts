@@ -24,13 +24,16 @@ export type Upscaler = (lr: RgbImage) => Promise<RgbImage>;
 export const bicubicUpscaler = (scale: number): Upscaler => async (lr) => imresize(lr, scale);
 
 function meanOf(rows: ImageResult[]): PairMetrics & { flicker?: number } {
-  const avg = (k: keyof PairMetrics) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
+  const avg = (k: Exclude<keyof PairMetrics, 'bias_rgb'>) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
+  const bias = (c: number) => rows.reduce((s, r) => s + r.bias_rgb[c]!, 0) / rows.length;
   const flick = rows.filter((r) => r.flicker !== undefined);
   return {
     psnr_y: avg('psnr_y'),
     ssim_y: avg('ssim_y'),
     psnr_rgb: avg('psnr_rgb'),
     mse: avg('mse'),
+    bias_rgb: [bias(0), bias(1), bias(2)],
+    delta_e: avg('delta_e'),
     ...(flick.length ? { flicker: flick.reduce((s, r) => s + r.flicker!, 0) / flick.length } : {}),
   };
 }

@@ -4,6 +4,7 @@
 // PSNR with peak 255 on Y, SSIM of Wang et al. 2004.
 
 import { quantize8, type RgbImage } from '../io/image.ts';
+import { colourFidelity, type ColourFidelity } from './colour.ts';
 
 /** A single-channel image on the 0..255 scale (what rgbToY returns). */
 export interface Plane {
@@ -180,7 +181,7 @@ function rgbOnly(img: RgbImage): RgbImage {
   return { width: img.width, height: img.height, channels: 3, data };
 }
 
-export interface PairMetrics {
+export interface PairMetrics extends ColourFidelity {
   /** PSNR of BT.601 Y (0..255, peak 255), dB */
   psnr_y: number;
   /** SSIM of Y */
@@ -193,7 +194,7 @@ export interface PairMetrics {
 
 /**
  * The standard SR evaluation of one image: SR (and HR) rounded to 8 bits, `scale` pixels
- * shaved from each border, then Y-PSNR, Y-SSIM and RGB PSNR/MSE.
+ * shaved from each border, then Y-PSNR, Y-SSIM, RGB PSNR/MSE and the colour bias and ΔE.
  */
 export function evaluatePair(sr: RgbImage, hr: RgbImage, scale: number): PairMetrics {
   const a = quantize8(rgbOnly(sr));
@@ -207,5 +208,6 @@ export function evaluatePair(sr: RgbImage, hr: RgbImage, scale: number): PairMet
     ssim_y: ssim(ya, yb, { shave: scale }),
     psnr_rgb: e === 0 ? Infinity : -10 * Math.log10(e),
     mse: e,
+    ...colourFidelity(a, b, scale),
   };
 }

@@ -102,7 +102,7 @@ describe('evaluatePair', () => {
     // Off by 0.3 of a level everywhere inside (rounds back to HR), garbage in the 4-px border.
     const sr = rgb(30, 26, (x, y, c) => (x < 4 || y < 4 || x >= 26 || y >= 22 ? 0 : hr.data[(y * 30 + x) * 3 + c]! + 0.3 / 255));
     const m = evaluatePair(sr, hr, 4);
-    expect(m).toEqual({ psnr_y: Infinity, ssim_y: 1, psnr_rgb: Infinity, mse: 0 });
+    expect(m).toEqual({ psnr_y: Infinity, ssim_y: 1, psnr_rgb: Infinity, mse: 0, bias_rgb: [0, 0, 0], delta_e: 0 });
 
     const off = rgb(30, 26, (x, y, c) => hr.data[(y * 30 + x) * 3 + c]! + 2 / 255);
     const e = evaluatePair(off, hr, 4);
