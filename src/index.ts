@@ -121,8 +121,9 @@ export function toRgbImage(image: ImageLike): RgbImage {
   return { width, height, channels, data: out };
 }
 
-/** RgbImage → { width, height, data } with the same array type as `like` (rounded and clamped). */
-export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): ImageLike<D> {
+/** RgbImage → { width, height, channels, data } with the same array type as `like` (rounded and
+ *  clamped); with a Float32Array that is an RgbImage again (writeImage takes it). */
+export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): ImageLike<D> & { channels: 3 | 4 } {
   const n = img.data.length;
   const Ctor = like.constructor as new (n: number) => D;
   const data = new Ctor(n);
@@ -131,14 +132,14 @@ export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): Image
   } else {
     for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
   }
-  return { width: img.width, height: img.height, data };
+  return { width: img.width, height: img.height, channels: img.channels, data };
 }
 
 /**
  * Upscale an image by the model's factor. Returns the same kind of image (RGB stays RGB, RGBA
  * stays RGBA with alpha upscaled bicubically; 8-bit stays 8-bit, float stays float).
  */
-export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: UpscaleOptions = {}): Promise<ImageLike<D>> {
+export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: UpscaleOptions = {}): Promise<ImageLike<D> & { channels: 3 | 4 }> {
   const { signal } = opts;
   if (signal?.aborted) throw abortError(signal);
   const input = toRgbImage(image);
