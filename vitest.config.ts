@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Dawn runs in child processes (one device per test file); worker threads share one
     // native instance badly.
     pool: 'forks',

@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// The `vivid` command. viVID ships TypeScript sources; tsx compiles them on the fly.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/cli/main.ts');
+// The `vivid` command, from the compiled dist/ (`npm run build`; npm pack builds it first).
+const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

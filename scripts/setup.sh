@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fresh-machine setup for viVID on Debian bookworm (CPU-only machines included).
-#   - npm dependencies (npm ci when a lock file exists)
+#   - npm dependencies (npm ci when a lock file exists) and the build (dist/, which bin/vivid.js runs)
 #   - WebGPU software drivers when no adapter is found: Mesa lavapipe (Vulkan, Mesa >= 25 from
 #     bookworm-backports) and llvmpipe EGL/GL for Dawn's OpenGL backend
 #   - ffmpeg (video) and chromium (web page test) when asked: VIVID_SETUP_EXTRAS="ffmpeg chromium"
@@ -14,6 +14,9 @@ if [ ! -d node_modules/webgpu ] || [ package-lock.json -nt node_modules/.package
   log "installing npm dependencies"
   npm ci --no-audit --no-fund
 fi
+# bin/vivid.js runs the compiled dist/ (a few seconds to build).
+log "building dist/"
+npm run build --silent
 
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/vivid-xdg-$(id -u)}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"

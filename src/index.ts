@@ -1,34 +1,29 @@
-// viVID's public API. `upscale()` is the one call most users need: it takes an image as
-// { width, height, data } (RGB or RGBA, 8-bit or float), picks a model, creates the WebGPU
-// runtime on first use and keeps it and the loaded models for later calls. Everything below
-// it (runtime, loaders, tiling, evaluation, image I/O, metrics) is re-exported for callers who
-// want control.
+// viVID for Node (`import … from 'vivid-sr'`). `upscale()` is the one call most users need: it
+// takes an image as { width, height, data } (RGB or RGBA, 8-bit or float), picks a model,
+// creates the WebGPU runtime on first use and keeps it and the loaded models for later calls.
+// The rest is for callers who want control: models and runtimes by hand, tiled inference,
+// image files, quality metrics. README.md ("The API") says what each export is for; web pages
+// import `vivid-sr/web` (src/web.ts) instead.
 
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Runtime } from './graph/runtime.ts';
 import { backendFromEnv, type Backend } from './graph/device.ts';
 import { abortError, upscaleTiled } from './inference/tiling.ts';
 import type { RgbImage } from './io/image.ts';
 import { InferenceGenerator } from './models/inference.ts';
-import { builtinModels, loadGenerator, type LoadedGenerator } from './models/load.ts';
+import { builtinModels, loadGenerator, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
 import type { PytorchArch } from './models/pytorch-import.ts';
 
 export { Runtime, GpuError } from './graph/runtime.ts';
-export type { Backend } from './graph/device.ts';
-export { Tensor } from './graph/tensor.ts';
-export { Generator, PAPER_SRRESNET, type GeneratorConfig } from './models/generator.ts';
+export { GpuUnavailableError, type Backend } from './graph/device.ts';
+export type { GeneratorConfig } from './models/generator.ts';
 export { InferenceGenerator } from './models/inference.ts';
-export { loadGenerator, saveGenerator, builtinModels, parseGeneratorFile, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
-export { detectPytorchGenerator, type PytorchArch, type HostTensor } from './models/pytorch-import.ts';
-export { upscaleTiled, receptiveRadius, autoTileSize, type TileOptions } from './inference/tiling.ts';
-export { evaluate, bicubicUpscaler, type EvalReport, type ImageResult, type Upscaler } from './eval/evaluate.ts';
-export { findPairs, type EvalPair } from './eval/dataset.ts';
-export { readImage, writeImage, decodeImage, encodePng, encodeJpeg, createImage, quantize8, type RgbImage } from './io/image.ts';
-export { imresize, gaussianBlur } from './data/resize.ts';
-export { psnr, ssim, mse, rgbToY, evaluatePair, type PairMetrics } from './metrics/quality.ts';
-export { Progress, type ProgressOptions } from './util/progress.ts';
+export { loadGenerator, builtinModels, parseGeneratorFile, type LoadedGenerator } from './models/load.ts';
+export type { PytorchArch } from './models/pytorch-import.ts';
+export { upscaleTiled, type TileOptions } from './inference/tiling.ts';
+export { evaluate, type EvalReport, type ImageResult, type UpscaleFn } from './eval/evaluate.ts';
+export { readImage, writeImage, decodeImage, encodePng, encodeJpeg, type RgbImage } from './io/image.ts';
+export { imresize } from './data/resize.ts';
+export { psnr, ssim } from './metrics/quality.ts';
 
 export type PixelData = Uint8Array | Uint8ClampedArray | Float32Array;
 
@@ -56,26 +51,11 @@ export interface UpscaleOptions {
   backend?: Backend;
 }
 
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-
-/** The shared data folder used by development checkouts: $VIVID_SHARED or ../shared. */
-export function sharedRoot(): string {
-  return process.env.VIVID_SHARED ?? resolve(repoRoot, '../shared');
-}
-
-/**
- * The model used when none is named: the shipped default (builtinModels() lists it first), else the PyTorch
- * SRResNet in the shared folder of a development checkout. Throws with what to do otherwise.
- */
+/** The model used when none is named: the shipped default (builtinModels() lists it first). */
 export function defaultModel(): string {
   const shipped = builtinModels();
-  if (shipped.length) return shipped[0]!;
-  const dev = resolve(sharedRoot(), 'weights/srresnet8-pytorch/srresnet8_x4.pth');
-  if (existsSync(dev)) return dev;
-  throw new Error(
-    'no model given and none available: weights/ ships no trained model yet and ' +
-      `${dev} does not exist. Pass --model (or { model }) with a .safetensors or PyTorch .pth generator.`,
-  );
+  if (!shipped.length) throw new Error(`no model given and none shipped in ${WEIGHTS_DIR}: pass --model (or { model }) with a .safetensors or PyTorch .pth generator`);
+  return shipped[0]!;
 }
 
 // ---- shared runtime and model cache ----------------------------------------------------------
@@ -141,8 +121,9 @@ export function toRgbImage(image: ImageLike): RgbImage {
   return { width, height, channels, data: out };
 }
 
-/** RgbImage → { width, height, data } with the same array type as `like` (rounded and clamped). */
-export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): ImageLike<D> {
+/** RgbImage → { width, height, channels, data } with the same array type as `like` (rounded and
+ *  clamped); with a Float32Array that is an RgbImage again (writeImage takes it). */
+export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): ImageLike<D> & { channels: 3 | 4 } {
   const n = img.data.length;
   const Ctor = like.constructor as new (n: number) => D;
   const data = new Ctor(n);
@@ -151,14 +132,14 @@ export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): Image
   } else {
     for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
   }
-  return { width: img.width, height: img.height, data };
+  return { width: img.width, height: img.height, channels: img.channels, data };
 }
 
 /**
  * Upscale an image by the model's factor. Returns the same kind of image (RGB stays RGB, RGBA
  * stays RGBA with alpha upscaled bicubically; 8-bit stays 8-bit, float stays float).
  */
-export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: UpscaleOptions = {}): Promise<ImageLike<D>> {
+export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: UpscaleOptions = {}): Promise<ImageLike<D> & { channels: 3 | 4 }> {
   const { signal } = opts;
   if (signal?.aborted) throw abortError(signal);
   const input = toRgbImage(image);

@@ -1,14 +1,13 @@
 // Builds the page into web/dist: the bundle (esbuild, from the same src/ kernels and shaders/
-// as the Node engine), the static files, and the model. The model is the default built-in one
-// (weights/srresnet-x4.safetensors); while none is shipped, the development checkout's PyTorch SRResNet
-// is converted into dist (only there — converted weights are never committed).
+// as the Node engine, through src/web.ts: what `vivid-sr/web` exports), the static files, and
+// the default built-in model (weights/srresnet-x4.safetensors).
 //   npx tsx web/build.ts        (npm run web builds, then serves)
 
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { generateShaderModule } from '../scripts/generate-shaders.ts';
 import { builtinModels, WEIGHTS_DIR } from '../src/models/load.ts';
 
 const webDir = dirname(fileURLToPath(import.meta.url));
@@ -25,44 +24,14 @@ export interface BuildResult {
   weightsSource: string;
 }
 
-/** esbuild plugin: `import shaders from 'vivid:shaders'` → every shaders/*.wgsl, loaded as text. */
-const shaderPlugin: esbuild.Plugin = {
-  name: 'vivid-shaders',
-  setup(build) {
-    const dir = join(repoRoot, 'shaders');
-    build.onResolve({ filter: /^vivid:shaders$/ }, () => ({ path: 'shaders', namespace: 'vivid-shaders' }));
-    build.onLoad({ filter: /.*/, namespace: 'vivid-shaders' }, () => {
-      const names = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
-      const lines = names.map((f, i) => `import s${i} from ${JSON.stringify(join(dir, f))};`);
-      lines.push(`export default { ${names.map((f, i) => `${JSON.stringify(basename(f, '.wgsl'))}: s${i}`).join(', ')} };`);
-      return { contents: lines.join('\n'), resolveDir: dir, watchDirs: [dir], loader: 'js' };
-    });
-  },
-};
-
-function sharedRoot(): string {
-  return process.env.VIVID_SHARED ?? resolve(repoRoot, '../shared');
-}
-
-/** The model to ship: the default built-in model (weights/), else the converted dev checkpoint. */
-function prepareWeights(outDir: string, log: (s: string) => void): { file: string; source: string } {
-  const out = join(outDir, 'model.safetensors');
+/** The model to ship: the default built-in one (weights/). */
+function prepareWeights(outDir: string): { file: string; source: string } {
   const shipped = builtinModels();
-  if (shipped.length) {
-    const src = join(WEIGHTS_DIR, `${shipped[0]!}.safetensors`);
-    copyFileSync(src, out);
-    return { file: out, source: relative(repoRoot, src) };
-  }
-  const pth = join(sharedRoot(), 'weights/srresnet8-pytorch/srresnet8_x4.pth');
-  if (!existsSync(pth)) {
-    throw new Error(`no model to ship: weights/ has no .safetensors and ${pth} does not exist (set VIVID_SHARED)`);
-  }
-  // Converting takes a few seconds; skip it when dist already holds a newer conversion.
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(pth).mtimeMs) {
-    log(`converting ${pth} → ${relative(repoRoot, out)}`);
-    execFileSync(process.execPath, [join(repoRoot, 'bin/vivid.js'), 'convert', pth, out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  }
-  return { file: out, source: pth };
+  if (!shipped.length) throw new Error(`no model to ship: ${WEIGHTS_DIR} holds no generator .safetensors`);
+  const src = join(WEIGHTS_DIR, `${shipped[0]!}.safetensors`);
+  const out = join(outDir, 'model.safetensors');
+  copyFileSync(src, out);
+  return { file: out, source: relative(repoRoot, src) };
 }
 
 function mib(bytes: number): string {
@@ -73,6 +42,7 @@ export async function buildWeb(opts: { outDir?: string; quiet?: boolean } = {}):
   const outDir = opts.outDir ?? DIST;
   const log = opts.quiet ? () => undefined : (s: string) => console.log(`[web] ${s}`);
   mkdirSync(outDir, { recursive: true });
+  generateShaderModule();
   const result = await esbuild.build({
     entryPoints: [join(webDir, 'main.ts')],
     outfile: join(outDir, 'main.js'),
@@ -82,16 +52,11 @@ export async function buildWeb(opts: { outDir?: string; quiet?: boolean } = {}):
     target: 'es2022',
     minify: true,
     sourcemap: 'linked',
-    loader: { '.wgsl': 'text' },
-    // Node-only branches (Dawn, reading shaders from disk) sit behind dynamic imports that a
-    // page never reaches; leave them out of the bundle instead of resolving them.
-    external: ['webgpu', 'node:*'],
-    plugins: [shaderPlugin],
     metafile: true,
     logLevel: 'warning',
   });
   for (const f of STATIC) copyFileSync(join(webDir, f), join(outDir, f));
-  const weights = prepareWeights(outDir, log);
+  const weights = prepareWeights(outDir);
   const bundleBytes = statSync(join(outDir, 'main.js')).size;
   const weightsBytes = statSync(weights.file).size;
   writeFileSync(join(outDir, 'model.json'), JSON.stringify({ file: basename(weights.file), bytes: weightsBytes, source: basename(weights.source) }, null, 2));

@@ -1,6 +1,6 @@
 // What the page exposes as `window.vivid`, for the end-to-end test (and curious consoles).
 
-import type { Upscaler } from './upscaler.ts';
+import type { Upscaler } from '../src/web.ts';
 
 export interface PageHooks {
   upscaler: Upscaler | null;

@@ -4,7 +4,7 @@
 // `window.vivid` let the end-to-end test drive the page without scraping text.
 
 import type { PageHooks } from './hooks.ts';
-import { createUpscaler, GpuUnavailableError } from './upscaler.ts';
+import { createUpscaler, GpuUnavailableError } from '../src/web.ts';
 
 interface ModelManifest {
   file: string;

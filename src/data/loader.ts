@@ -32,13 +32,17 @@ function tsxEsmApi(): string {
   return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
 }
 
+/** The decode worker: dist/'s compiled module as it is; from the TypeScript sources (tests, the
+ *  dev tools) through tsx, a devDependency, since workers do not share their parent's loader. */
+function decodeWorker(): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./decode-worker.js', import.meta.url));
+  const entry = pathToFileURL(fileURLToPath(new URL('./decode-worker.ts', import.meta.url))).href;
+  return new Worker(`import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+}
+
 /** One worker thread with its queue of awaited decodes. */
 function spawnDecoder(scale: number, blurSigma: number): ImageLoader & { pending(): number } {
-  const tsx = tsxEsmApi();
-  const entry = pathToFileURL(fileURLToPath(new URL('./decode-worker.ts', import.meta.url))).href;
-  // viVID ships TypeScript: the worker registers tsx (a dependency) before importing its module,
-  // which works the same under the CLI and under vitest (neither shares its loader with workers).
-  const worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  const worker = decodeWorker();
   // Keep the process alive only while a decode is awaited, not for an idle decoder.
   worker.unref();
   const waiting = new Map<number, { resolve: (p: DegradedPair) => void; reject: (e: Error) => void }>();

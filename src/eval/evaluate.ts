@@ -18,10 +18,11 @@ export interface EvalReport {
   bicubic: { images: ImageResult[]; mean: PairMetrics & { flicker?: number } };
 }
 
-export type Upscaler = (lr: RgbImage) => Promise<RgbImage>;
+/** One image up: what evaluate() measures (a model, or the bicubic baseline). */
+export type UpscaleFn = (lr: RgbImage) => Promise<RgbImage>;
 
 /** MATLAB-style bicubic ×scale, the baseline every SR paper reports. */
-export const bicubicUpscaler = (scale: number): Upscaler => async (lr) => imresize(lr, scale);
+export const bicubicUpscale = (scale: number): UpscaleFn => async (lr) => imresize(lr, scale);
 
 function meanOf(rows: ImageResult[]): PairMetrics & { flicker?: number } {
   const avg = (k: Exclude<keyof PairMetrics, 'bias_rgb'>) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
@@ -60,7 +61,7 @@ export async function loadPair(p: EvalPair, scale: number): Promise<{ hr: RgbIma
   return { hr, lr };
 }
 
-async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: Upscaler, onImage?: (r: ImageResult) => void): Promise<ImageResult[]> {
+async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void): Promise<ImageResult[]> {
   const rows: ImageResult[] = [];
   let prev: { sr: RgbImage; hr: RgbImage } | null = null;
   for (const p of pairs.pairs) {
@@ -82,9 +83,9 @@ function crop(img: RgbImage, w: number, h: number): RgbImage {
   return { ...img, width: w, height: h, data: out };
 }
 
-export async function evaluate(dir: string, scale: number, up: Upscaler, onImage?: (r: ImageResult) => void): Promise<EvalReport> {
+export async function evaluate(dir: string, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void): Promise<EvalReport> {
   const pairs = findPairs(dir, scale);
   const images = await run(pairs, scale, up, onImage);
-  const bicubic = await run(pairs, scale, bicubicUpscaler(scale));
+  const bicubic = await run(pairs, scale, bicubicUpscale(scale));
   return { images, mean: meanOf(images), bicubic: { images: bicubic, mean: meanOf(bicubic) } };
 }

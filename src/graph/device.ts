@@ -14,6 +14,9 @@ export interface Gpu {
   info: GPUAdapterInfo;
   /** The Dawn instance (Node) — must stay referenced for the life of the process. */
   instance: GPU;
+  /** Undoes what acquiring this device set up in the process (the lavapipe tick throttle);
+   *  Runtime.destroy calls it. */
+  release?: () => void;
 }
 
 /** Limits our kernels want; each is clamped to what the adapter offers. */
@@ -49,25 +52,39 @@ export class GpuUnavailableError extends Error {
  * so while the GPU works the JS thread spins at 100%. With a software driver that core is one
  * the driver's threads need: on this 2-core machine the Vulkan MSE step took 5.3–6.9 s with the
  * JS thread busy for 4.0–5.4 s of it, and 4.2–4.4 s (JS thread 0.3 s) with a tick every
- * millisecond. So on lavapipe dawn's tick (an anonymous native function without parameters;
- * Node's own code does not use the global) runs from a 1 ms timer instead. OpenGL runs the work
+ * millisecond. So while a runtime on lavapipe lives, dawn's tick (an anonymous native function
+ * without parameters; Node's own code does not use the global) runs from a 1 ms timer instead:
+ * the global setImmediate is wrapped when the first such runtime is created and restored when
+ * the last one is destroyed (other callbacks go to the original unchanged). OpenGL runs the work
  * inside submit (its JS thread used 0.1–0.16 s per step either way, and its GAN step measured a
- * few % slower with the timer), and a hardware GPU needs no CPU core: both keep the spin.
+ * few % slower with the timer), and a hardware GPU needs no CPU core: both keep the spin and
+ * leave the global alone.
  */
-function throttleDawnTicks(): void {
-  const g = globalThis as unknown as Record<PropertyKey, unknown> & { setImmediate: typeof setImmediate };
-  if (g[THROTTLED]) return;
-  const immediate = g.setImmediate;
-  // The tick's shape: native, anonymous, no parameters (a promise's resolve takes one).
-  const isTick = (fn: unknown) =>
-    typeof fn === 'function' && fn.name === '' && fn.length === 0 && Function.prototype.toString.call(fn).includes('[native code]');
-  const throttled = (fn: (...args: unknown[]) => void, ...args: unknown[]) => (isTick(fn) ? setTimeout(fn, 1, ...args) : immediate(fn, ...args));
-  // Keep setImmediate's own properties (util.promisify's custom form among them).
-  Object.defineProperties(throttled, Object.getOwnPropertyDescriptors(immediate));
-  g.setImmediate = throttled as unknown as typeof setImmediate;
-  g[THROTTLED] = true;
+function holdDawnTickThrottle(): () => void {
+  const g = globalThis as unknown as { setImmediate: typeof setImmediate };
+  if (throttle.holders++ === 0) {
+    const immediate = g.setImmediate;
+    // The tick's shape: native, anonymous, no parameters (a promise's resolve takes one).
+    const isTick = (fn: unknown) =>
+      typeof fn === 'function' && fn.name === '' && fn.length === 0 && Function.prototype.toString.call(fn).includes('[native code]');
+    const throttled = (fn: (...args: unknown[]) => void, ...args: unknown[]) => (isTick(fn) ? setTimeout(fn, 1, ...args) : immediate(fn, ...args));
+    // Keep setImmediate's own properties (util.promisify's custom form among them).
+    Object.defineProperties(throttled, Object.getOwnPropertyDescriptors(immediate));
+    throttle.original = immediate;
+    throttle.installed = throttled as unknown as typeof setImmediate;
+    g.setImmediate = throttle.installed;
+  }
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--throttle.holders > 0) return;
+    // Someone who wrapped the global after us keeps their wrapper (and with it ours).
+    if (g.setImmediate === throttle.installed) g.setImmediate = throttle.original!;
+    throttle.original = throttle.installed = undefined;
+  };
 }
-const THROTTLED = Symbol.for('vivid.throttledDawnTicks');
+const throttle: { holders: number; original?: typeof setImmediate; installed?: typeof setImmediate } = { holders: 0 };
 
 async function dawnInstance(backend: 'vulkan' | 'opengl'): Promise<GPU> {
   if (typeof process !== 'undefined') {
@@ -75,7 +92,6 @@ async function dawnInstance(backend: 'vulkan' | 'opengl'): Promise<GPU> {
     if (backend === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
   }
   const webgpu = await import('webgpu');
-  Object.assign(globalThis, webgpu.globals);
   const instance = webgpu.create([`backend=${backend}`]) as GPU;
   liveInstances.push(instance);
   return instance;
@@ -133,9 +149,10 @@ export async function acquireGpu(backend: Backend = backendFromEnv()): Promise<G
   }
   if (!found.length) throw new GpuUnavailableError(`Tried ${failures.join('; ')}.`);
   // On software adapters OpenGL (llvmpipe) ran our kernels ~1.6x faster than Vulkan (lavapipe)
-  // while dawn.node's waits spun the JS thread on Vulkan; with throttleDawnTicks the two are
+  // while dawn.node's waits spun the JS thread on Vulkan; with holdDawnTickThrottle the two are
   // about even (docs/BENCHMARKS.md).
   const pick = found.find((f) => f.backend === 'opengl' && isSoftware(f.adapter.info)) ?? found[0]!;
-  if (pick.backend === 'vulkan' && isSoftware(pick.adapter.info)) throttleDawnTicks();
-  return makeDevice(pick.instance, pick.adapter, pick.backend);
+  const gpu = await makeDevice(pick.instance, pick.adapter, pick.backend);
+  if (pick.backend === 'vulkan' && isSoftware(pick.adapter.info)) gpu.release = holdDawnTickThrottle();
+  return gpu;
 }

@@ -6,7 +6,6 @@
 import { acquireGpu, type Backend, type Gpu } from './device.ts';
 import { BufferPool } from './pool.ts';
 import { compileKernel, kernelKey, packUniform, type CompiledKernel, type KernelSpec } from './kernel.ts';
-import { initShaderLoader } from './shaders.ts';
 import { Tensor, sizeOf, type Shape } from './tensor.ts';
 
 const ARENA_BYTES = 1 << 18;
@@ -64,12 +63,10 @@ export class Runtime {
   }
 
   static async create(backend?: Backend): Promise<Runtime> {
-    await initShaderLoader();
     return new Runtime(await acquireGpu(backend));
   }
 
-  /** A runtime on a device acquired elsewhere (a page that already holds a GPUDevice). Shader
-   *  sources must be registered first (registerShaderSources): there is no file loader here. */
+  /** A runtime on a device acquired elsewhere (a page that already holds a GPUDevice). */
   static fromGpu(gpu: Gpu): Runtime {
     return new Runtime(gpu);
   }
@@ -250,5 +247,6 @@ export class Runtime {
     this.flush();
     this.pool.trim();
     this.device.destroy();
+    this.gpu.release?.();
   }
 }

@@ -4,7 +4,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../../src/index.ts';
 import { readImage } from '../../src/io/image.ts';
@@ -12,6 +12,7 @@ import { audioArgs, findExecutable } from '../../src/video/ffmpeg.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { hasShared, sharedPath } from '../helpers/shared.ts';
 import { saveTinyModel } from '../helpers/tiny-model.ts';
+import { VIVID_FROM_SOURCE } from '../helpers/vivid-source.ts';
 
 const ffmpeg = findExecutable('ffmpeg');
 const ffprobe = findExecutable('ffprobe');
@@ -61,7 +62,7 @@ describe.skipIf(!haveTools)('vivid video', () => {
 
   it.skipIf(!hasShared(BUNNY))('SIGINT mid-run: exit 130, nothing at the target, no temp file left', async () => {
     const out = join(dir, 'interrupted.mp4');
-    const child = spawn(process.execPath, [resolve('bin/vivid.js'), 'video', clip, '-o', out, '--model', model], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...VIVID_FROM_SOURCE, 'video', clip, '-o', out, '--model', model], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     await new Promise<void>((res, rej) => {
       child.stderr.on('data', (d) => {

@@ -1,16 +1,20 @@
 // The runtime itself: batching, copies inside a batch, uniform arena overflow, the pool,
 // and errors that name the kernel.
 
+import { setImmediate as nodeSetImmediate } from 'node:timers';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isSoftware } from '../../src/graph/device.ts';
+import { Runtime } from '../../src/graph/runtime.ts';
 import { registerShaderSources } from '../../src/graph/shaders.ts';
 import { affine, axpby, fill } from '../../src/kernels/elementwise.ts';
 import { gpu } from '../helpers/gpu.ts';
 
 describe('runtime', () => {
-  it("on lavapipe dawn's native ticks go through a 1 ms timer; JavaScript's setImmediate is unchanged", async () => {
-    const rt = await gpu();
+  it("while a lavapipe runtime lives dawn's native ticks go through a 1 ms timer; JavaScript's setImmediate is unchanged", async () => {
+    // Importing the engine patches nothing: the global is Node's own until a runtime exists.
+    expect(globalThis.setImmediate).toBe(nodeSetImmediate);
+    const rt = await Runtime.create();
     const throttled = rt.gpu.backend === 'vulkan' && isSoftware(rt.gpu.info);
     // JavaScript callbacks: still an Immediate, with their arguments, and util.promisify works.
     const got = await new Promise((resolve) => expect(setImmediate(resolve, 'arg').constructor.name).toBe('Immediate'));
@@ -21,8 +25,13 @@ describe('runtime', () => {
     const tick = Object.defineProperty(Math.random.bind(null), 'name', { value: '' });
     expect([Function.prototype.toString.call(tick).includes('[native code]'), tick.length]).toEqual([true, 0]);
     expect((setImmediate(tick) as object).constructor.name).toBe(throttled ? 'Timeout' : 'Immediate');
+    expect(globalThis.setImmediate === nodeSetImmediate).toBe(!throttled);
     // GPU work still completes and reads back through the throttled ticks.
     expect([...(await fill(rt, rt.empty([3]), 4).read())]).toEqual([4, 4, 4]);
+    // Destroying the last runtime gives the process its own setImmediate back.
+    rt.destroy();
+    expect(globalThis.setImmediate).toBe(nodeSetImmediate);
+    expect((setImmediate(tick) as object).constructor.name).toBe('Immediate');
   });
 
   it('keeps dispatches recorded before a copy in the same batch', async () => {

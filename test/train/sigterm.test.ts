@@ -6,12 +6,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, listCheckpoints } from '../../src/train/checkpoint.ts';
+import { VIVID_FROM_SOURCE } from '../helpers/vivid-source.ts';
 import { textureFolder, tinyConfig } from './fixtures.ts';
 
 function vivid(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
   // No shared folder: the final export then skips its Set5 evaluation (time).
   const env = { ...process.env, VIVID_PROGRESS: '0', VIVID_SHARED: '/nonexistent' };
-  const child = spawn(process.execPath, ['bin/vivid.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...VIVID_FROM_SOURCE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.on('data', (d) => (stderr += d));

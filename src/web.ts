@@ -1,19 +1,17 @@
-/// <reference path="./wgsl.d.ts" />
-// The embeddable browser upscaler: the same WGSL kernels, fused inference generator and tiling
-// as the Node engine, on a WebGPU device from navigator.gpu (or one the host page passes in).
+// viVID for web pages (`vivid-sr/web`): the same WGSL kernels, fused inference generator and
+// tiling as the Node engine, on a WebGPU device from navigator.gpu (or one the host page passes
+// in). Nothing here imports Node modules; the kernels' WGSL travels inside the bundle as text.
 //
 //   const up = await createUpscaler(undefined, { weightsUrl: 'model.safetensors' });
 //   const big = await up.upscale(imageData, { onProgress: (d, n) => …, signal });
 //   up.dispose();
 
-import shaders from 'vivid:shaders';
-import { GpuUnavailableError } from '../src/graph/device.ts';
-import { Runtime } from '../src/graph/runtime.ts';
-import { registerShaderSources } from '../src/graph/shaders.ts';
-import { abortError, upscaleTiled } from '../src/inference/tiling.ts';
-import type { RgbImage } from '../src/io/image.ts';
-import { parseGeneratorFile, type LoadedGenerator } from '../src/models/generator-file.ts';
-import { InferenceGenerator } from '../src/models/inference.ts';
+import { GpuUnavailableError } from './graph/device.ts';
+import { Runtime } from './graph/runtime.ts';
+import { abortError, upscaleTiled } from './inference/tiling.ts';
+import type { RgbImage } from './io/image.ts';
+import { parseGeneratorFile, type LoadedGenerator } from './models/generator-file.ts';
+import { InferenceGenerator } from './models/inference.ts';
 
 export { GpuUnavailableError };
 
@@ -89,8 +87,6 @@ async function browserRuntime(device: GPUDevice | undefined): Promise<Runtime> {
 }
 
 export async function createUpscaler(device: GPUDevice | undefined, opts: UpscalerOptions): Promise<Upscaler> {
-  // The bundle has no filesystem: the kernels' WGSL travels inside it as text.
-  registerShaderSources(shaders);
   const borrowed = device !== undefined;
   const [rt, bytes] = await Promise.all([browserRuntime(device), fetchBytes(opts.weightsUrl, opts.onWeightsProgress)]);
   let model: InferenceGenerator;
