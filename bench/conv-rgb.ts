@@ -9,7 +9,7 @@
 
 import { Runtime } from '../src/graph/runtime.ts';
 import type { Tensor } from '../src/graph/tensor.ts';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d.ts';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { forEachBackend, printTable, timeGpu, type Row } from './lib.ts';
 

@@ -6,7 +6,7 @@
 // Writes bench/results/conv-<backend>.json.
 
 import { Runtime } from '../src/graph/runtime.ts';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d.ts';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { forEachBackend, printTable, saveJson, timeGpu, type Row } from './lib.ts';
 

@@ -16,7 +16,7 @@ import type { Backend } from '../src/graph/device.ts';
 import { Runtime, type Dispatch } from '../src/graph/runtime.ts';
 import { Tensor } from '../src/graph/tensor.ts';
 import type { KernelSpec } from '../src/graph/kernel.ts';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d.ts';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeights } from '../src/kernels/conv2d/index.ts';
 import { Generator, PAPER_SRRESNET } from '../src/models/generator.ts';
 import { InferenceGenerator } from '../src/models/inference.ts';
 import { TrainingStep } from '../src/train/step.ts';

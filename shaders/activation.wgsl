@@ -8,8 +8,8 @@
 // a tree over shared memory, so f32 stays accurate for ~10^6 rows per channel.
 
 override WG: u32 = 256;
-// 0 relu, 1 leaky relu (slope), 2 sigmoid, 3 tanh
-override ACT: u32 = 0;
+// The codes of src/kernels/activation.ts ACT: 1 relu, 2 leaky relu (slope), 4 tanh, 5 sigmoid.
+override ACT: u32 = 1;
 
 struct Params {
   n: u32,
@@ -31,24 +31,24 @@ fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 fn act(v: f32) -> f32 {
   switch ACT {
-    case 0u: { return max(v, 0.0); }
-    case 1u: { return select(p.slope * v, v, v > 0.0); }
-    case 2u: { return 1.0 / (1.0 + exp(-v)); }
-    default: {
-      // Some tanh implementations compute (e^2v − 1)/(e^2v + 1) and give inf/inf = NaN for
-      // large |v|; tanh(±15) already rounds to ±1 in f32, so clamping changes nothing else.
-      return tanh(clamp(v, -15.0, 15.0));
-    }
+    case 1u: { return max(v, 0.0); }
+    case 2u: { return select(p.slope * v, v, v > 0.0); }
+    // Some tanh implementations compute (e^2v − 1)/(e^2v + 1) and give inf/inf = NaN for
+    // large |v|; tanh(±15) already rounds to ±1 in f32, so clamping changes nothing else.
+    case 4u: { return tanh(clamp(v, -15.0, 15.0)); }
+    case 5u: { return 1.0 / (1.0 + exp(-v)); }
+    default: { return v; }
   }
 }
 
 // Derivative times dy, from `s` = x (relu, leaky) or y (sigmoid, tanh).
 fn act_grad(s: f32, g: f32) -> f32 {
   switch ACT {
-    case 0u: { return select(0.0, g, s > 0.0); }
-    case 1u: { return select(p.slope * g, g, s > 0.0); }
-    case 2u: { return g * s * (1.0 - s); }
-    default: { return g * (1.0 - s * s); }
+    case 1u: { return select(0.0, g, s > 0.0); }
+    case 2u: { return select(p.slope * g, g, s > 0.0); }
+    case 4u: { return g * (1.0 - s * s); }
+    case 5u: { return g * s * (1.0 - s); }
+    default: { return g; }
   }
 }
 

@@ -26,7 +26,7 @@
 override KH: u32 = 9;
 override KW: u32 = 9;
 override WG: u32 = 64;
-override ACT: u32 = 0;        // 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
 override HAS_BIAS: u32 = 0;
 
 const MAXK: u32 = 9u;         // largest KH, KW: sizes the register arrays
@@ -115,17 +115,24 @@ struct FwdParams {
 @group(0) @binding(14) var<storage, read> alpha: array<f32>;
 @group(0) @binding(15) var<storage, read_write> y: array<f32>;
 
-fn act(z0: f32, c: u32) -> f32 {
-  var z = z0;
-  if (HAS_BIAS != 0u) { z += bias[c]; }
+// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
+// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
+fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
   switch ACT {
     case 1u: { return max(z, 0.0); }
-    case 2u: { return select(fp.slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * fp.alpha_stride] * z, z, z > 0.0); }
+    case 2u: { return select(slope * z, z, z > 0.0); }
+    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
     // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
     case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
     default: { return z; }
   }
+}
+
+// Bias, then the activation: the epilogue of the wide forward and of the narrow one's last window.
+fn epilogue(z: f32, c: u32) -> f32 {
+  var b = z;
+  if (HAS_BIAS != 0u) { b += bias[c]; }
+  return act(b, c, fp.slope, fp.alpha_stride);
 }
 
 struct Tile { n: u32, oh: u32, ow0: u32, ok: bool }
@@ -205,7 +212,7 @@ fn rgb_fwd_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     for (var v = 0u; v < CV; v++) {
       for (var e = 0u; e < 4u; e++) {
         let c = fp.c0 + (cb + v) * 4u + e;
-        if (c < fp.cout) { y[o + c] = act(acc[j * CV + v][e], c); }
+        if (c < fp.cout) { y[o + c] = epilogue(acc[j * CV + v][e], c); }
       }
     }
   }
@@ -267,7 +274,7 @@ fn rgb_fwd_narrow(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
       for (var co = 0u; co < 3u; co++) {
         var z = acc[(py * PX + j) * 3u + co];
         if (fp.accum != 0u) { z += y[o + co]; }
-        if (fp.finish != 0u) { z = act(z, co); }
+        if (fp.finish != 0u) { z = epilogue(z, co); }
         y[o + co] = z;
       }
     }

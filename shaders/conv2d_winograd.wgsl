@@ -39,7 +39,7 @@
 // 8 × 2, 16 × 2, 8 × 8.
 
 override WG: u32 = 64;
-override ACT: u32 = 0;        // 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
 override HAS_BIAS: u32 = 0;
 
 // ---- weights: w [3, 3, cin, cout] → U [16, cin, cout], or (blocked = 1) U in GB × GB blocks:
@@ -266,18 +266,21 @@ struct OutParams {
 @group(0) @binding(23) var<storage, read> alpha: array<f32>;
 @group(0) @binding(24) var<storage, read_write> y4: array<vec4<f32>>;
 
-fn act(z: f32, c: u32) -> f32 {
+// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
+// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
+fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
   switch ACT {
     case 1u: { return max(z, 0.0); }
-    case 2u: { return select(op.slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * op.alpha_stride] * z, z, z > 0.0); }
+    case 2u: { return select(slope * z, z, z > 0.0); }
+    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
+    // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
     case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
     default: { return z; }
   }
 }
 
-fn act4(z: vec4<f32>, c: u32) -> vec4<f32> {
-  return vec4<f32>(act(z.x, c), act(z.y, c + 1u), act(z.z, c + 2u), act(z.w, c + 3u));
+fn act4(z: vec4<f32>, c: u32, slope: f32, alpha_stride: u32) -> vec4<f32> {
+  return vec4<f32>(act(z.x, c, slope, alpha_stride), act(z.y, c + 1u, slope, alpha_stride), act(z.z, c + 2u, slope, alpha_stride), act(z.w, c + 3u, slope, alpha_stride));
 }
 
 @compute @workgroup_size(WG)
@@ -308,8 +311,8 @@ fn wino_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let y0 = s[4u * a] + s[4u * a + 1u] + s[4u * a + 2u];
     let y1 = s[4u * a + 1u] - s[4u * a + 2u] - s[4u * a + 3u];
     let base = (n * op.ho + oy) * op.wo + 2u * tx;
-    y4[base * op.cout4 + c] = act4(y0 + bv, 4u * c);
-    if (2u * tx + 1u < op.wo) { y4[(base + 1u) * op.cout4 + c] = act4(y1 + bv, 4u * c); }
+    y4[base * op.cout4 + c] = act4(y0 + bv, 4u * c, op.slope, op.alpha_stride);
+    if (2u * tx + 1u < op.wo) { y4[(base + 1u) * op.cout4 + c] = act4(y1 + bv, 4u * c, op.slope, op.alpha_stride); }
   }
 }
 
@@ -507,7 +510,7 @@ fn wino6_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     let base = (n * op.ho + oy) * op.wo + 6u * tx;
     for (var b = 0u; b < 6u; b++) {
       if (6u * tx + b >= op.wo) { break; }
-      y4[(base + b) * op.cout4 + c] = act4(yr[b] + bv, 4u * c);
+      y4[(base + b) * op.cout4 + c] = act4(yr[b] + bv, 4u * c, op.slope, op.alpha_stride);
     }
   }
 }

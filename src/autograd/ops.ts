@@ -2,7 +2,7 @@
 // gradient to its inputs' gradients (the kernels' backward entry points).
 
 import * as ew from '../kernels/elementwise.ts';
-import * as conv from '../kernels/conv2d.ts';
+import * as conv from '../kernels/conv2d/index.ts';
 import * as bn from '../kernels/batchnorm.ts';
 import * as act from '../kernels/activation.ts';
 import * as ps from '../kernels/pixelshuffle.ts';

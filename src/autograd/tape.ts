@@ -1,8 +1,9 @@
 // The tape: every op run while gradients are on records a node (its output, its inputs and a
 // rule that turns the output's gradient into the inputs'). backward() walks the tape in
 // reverse — creation order is already a topological order — summing gradients where a value
-// feeds several ops. Off the tape (noGrad / inference), nothing is recorded and scope()
-// releases intermediates at the end of each block of work.
+// feeds several ops. Off the tape (noGrad / inference), nothing is recorded: scope() owns the
+// values created inside it and releases them at its end, and chain() runs layer after layer
+// so that each intermediate is released once the next layer has consumed it.
 
 import { accumulate, fill } from '../kernels/elementwise.ts';
 import type { Runtime } from '../graph/runtime.ts';
@@ -56,10 +57,6 @@ const tape: Var[] = [];
 /** Vars created inside the innermost scope() (only off the tape). */
 let scopeStack: Var[][] = [];
 
-export function isRecording(): boolean {
-  return gradEnabled;
-}
-
 /** Run fn without recording: the inference mode. */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
@@ -96,6 +93,46 @@ export function scope<T>(fn: () => T): T {
   // Survivors belong to the enclosing scope.
   scopeStack.at(-1)?.push(...keep);
   return result;
+}
+
+/**
+ * Run layers one after another, each in its own scope(). Off the tape each layer's input is
+ * released once the next layer has returned (x itself stays the caller's): the peak is one
+ * layer's working set, not the whole network's. On the tape everything lives until backward().
+ */
+export function chain(x: Var, layers: ReadonlyArray<(h: Var) => Var>): Var {
+  let h = x;
+  for (const layer of layers) {
+    const prev = h;
+    h = scope(() => layer(prev));
+    // Unrecorded in and out: nothing on the tape holds prev.
+    if (prev !== x && prev !== h && !prev.node && !h.node) prev.value.dispose();
+  }
+  return h;
+}
+
+/**
+ * Off the tape, in a scope of its own, and hand the result's tensor to the caller: no
+ * enclosing scope owns it (an inference call returns a tensor its caller disposes).
+ */
+export function compute(fn: () => Var): Tensor {
+  return noGrad(() => {
+    const outer = scopeStack;
+    scopeStack = [];
+    try {
+      return scope(fn).value;
+    } finally {
+      scopeStack = outer;
+    }
+  });
+}
+
+/** A value computed without an op (a fused inference kernel): owned by the innermost scope
+ *  like an op's output, never on the tape. */
+export function owned(value: Tensor): Var {
+  const v = new Var(value, false);
+  scopeStack.at(-1)?.push(v);
+  return v;
 }
 
 /**
@@ -174,16 +211,7 @@ export function clearTape(): void {
   tape.length = 0;
 }
 
-export function tapeLength(): number {
-  return tape.length;
-}
-
 /** A constant (no gradient) input. */
 export function constant(value: Tensor): Var {
   return new Var(value, false);
-}
-
-// Reset for tests that abandon a scope mid-way.
-export function resetScopes(): void {
-  scopeStack = [];
 }

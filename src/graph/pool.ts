@@ -21,6 +21,8 @@ export function bucketSize(bytes: number): number {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
+  /** Buffers currently handed out (live tensors; a leak test counts them). */
+  live = 0;
   /** Bytes currently handed out and bytes held in free lists. */
   inUse = 0;
   held = 0;
@@ -35,6 +37,7 @@ export class BufferPool {
     if (buffer) this.held -= size;
     else buffer = this.device.createBuffer({ size, usage: USAGE, label });
     this.inUse += size;
+    this.live++;
     this.peak = Math.max(this.peak, this.inUse + this.held);
     return buffer;
   }
@@ -42,6 +45,7 @@ export class BufferPool {
   release(buffer: GPUBuffer): void {
     const size = buffer.size;
     this.inUse -= size;
+    this.live--;
     this.held += size;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));

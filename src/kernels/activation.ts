@@ -9,9 +9,11 @@ import type { Tensor } from '../graph/tensor.ts';
 
 const WG = 256;
 const SHADER = 'activation';
-// Values of the WGSL override ACT.
-const Act = { Relu: 0, Leaky: 1, Sigmoid: 2, Tanh: 3 } as const;
-type Act = (typeof Act)[keyof typeof Act];
+/** The activation codes of every shader's ACT override: activation.wgsl's act()/act_grad()
+ *  and the conv epilogues' act() (conv2d.wgsl, conv2d_rgb.wgsl, conv2d_winograd.wgsl; PReLU
+ *  only there, sigmoid only here). test/kernels/activation-codes.test.ts holds them to it. */
+export const ACT = { none: 0, relu: 1, leaky: 2, prelu: 3, tanh: 4, sigmoid: 5 } as const;
+type Act = (typeof ACT)[keyof typeof ACT];
 
 function sameSize(op: string, a: Tensor, b: Tensor): void {
   if (a.size !== b.size) throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ in size`);
@@ -36,22 +38,22 @@ function backward(rt: Runtime, op: string, act: Act, saved: Tensor, dy: Tensor, 
   return dx;
 }
 
-export const relu = (rt: Runtime, x: Tensor): Tensor => forward(rt, Act.Relu, x);
+export const relu = (rt: Runtime, x: Tensor): Tensor => forward(rt, ACT.relu, x);
 /** dx = dy where x > 0, else 0. */
-export const reluBackward = (rt: Runtime, x: Tensor, dy: Tensor): Tensor => backward(rt, 'reluBackward', Act.Relu, x, dy);
+export const reluBackward = (rt: Runtime, x: Tensor, dy: Tensor): Tensor => backward(rt, 'reluBackward', ACT.relu, x, dy);
 
 /** y = x for x > 0, slope·x otherwise. Any slope, negative included. */
-export const leakyRelu = (rt: Runtime, x: Tensor, slope: number): Tensor => forward(rt, Act.Leaky, x, slope);
+export const leakyRelu = (rt: Runtime, x: Tensor, slope: number): Tensor => forward(rt, ACT.leaky, x, slope);
 export const leakyReluBackward = (rt: Runtime, x: Tensor, dy: Tensor, slope: number): Tensor =>
-  backward(rt, 'leakyReluBackward', Act.Leaky, x, dy, slope);
+  backward(rt, 'leakyReluBackward', ACT.leaky, x, dy, slope);
 
-export const sigmoid = (rt: Runtime, x: Tensor): Tensor => forward(rt, Act.Sigmoid, x);
+export const sigmoid = (rt: Runtime, x: Tensor): Tensor => forward(rt, ACT.sigmoid, x);
 /** Takes the forward output y = sigmoid(x): dx = dy·y·(1−y). */
-export const sigmoidBackward = (rt: Runtime, y: Tensor, dy: Tensor): Tensor => backward(rt, 'sigmoidBackward', Act.Sigmoid, y, dy);
+export const sigmoidBackward = (rt: Runtime, y: Tensor, dy: Tensor): Tensor => backward(rt, 'sigmoidBackward', ACT.sigmoid, y, dy);
 
-export const tanh = (rt: Runtime, x: Tensor): Tensor => forward(rt, Act.Tanh, x);
+export const tanh = (rt: Runtime, x: Tensor): Tensor => forward(rt, ACT.tanh, x);
 /** Takes the forward output y = tanh(x): dx = dy·(1−y²). */
-export const tanhBackward = (rt: Runtime, y: Tensor, dy: Tensor): Tensor => backward(rt, 'tanhBackward', Act.Tanh, y, dy);
+export const tanhBackward = (rt: Runtime, y: Tensor, dy: Tensor): Tensor => backward(rt, 'tanhBackward', ACT.tanh, y, dy);
 
 // ---- PReLU ----
 

@@ -6,46 +6,39 @@
 // width follows from it).
 
 import * as op from '../autograd/ops.ts';
-import type { Var } from '../autograd/tape.ts';
+import { chain, type Var } from '../autograd/tape.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import { Rng } from '../util/rng.ts';
-import { BatchNorm2d, Conv2d } from './layers.ts';
-import { Module, uniformInit } from './module.ts';
+import { BatchNorm2d, Conv2d, Dense } from './layers.ts';
+import { Module } from './module.ts';
 
 export interface DiscriminatorConfig {
   /** Input patch size (paper: 96). */
   size: number;
-  /** Filters of the eight conv blocks. */
-  filters: readonly number[];
+  /** The 3×3 conv blocks: filters n and stride s (k3n64s1 → { n: 64, s: 1 }). */
+  convs: ReadonlyArray<{ n: number; s: 1 | 2 }>;
   dense: number;
   slope: number;
 }
 
 export const PAPER_DISCRIMINATOR: DiscriminatorConfig = {
   size: 96,
-  filters: [64, 64, 128, 128, 256, 256, 512, 512],
+  convs: [
+    { n: 64, s: 1 }, { n: 64, s: 2 },
+    { n: 128, s: 1 }, { n: 128, s: 2 },
+    { n: 256, s: 1 }, { n: 256, s: 2 },
+    { n: 512, s: 1 }, { n: 512, s: 2 },
+  ],
   dense: 1024,
   slope: 0.2,
 };
 
-class DenseLayer extends Module {
-  w;
-  b;
-  constructor(rt: Runtime, rng: Rng, cin: number, cout: number) {
-    super(rt);
-    this.w = this.param('w', rt.tensor([cin, cout], uniformInit(rng, cin * cout, cin)));
-    this.b = this.param('b', rt.tensor([cout], uniformInit(rng, cout, cin)));
-  }
-  forward(x: Var): Var {
-    return op.dense(x, this.w, this.b);
-  }
-}
-
 export class Discriminator extends Module {
   readonly convs: Conv2d[];
+  /** Batch norm after every conv block but the first. */
   readonly bns: Array<BatchNorm2d | null>;
-  readonly fc1: DenseLayer;
-  readonly fc2: DenseLayer;
+  readonly fc1: Dense;
+  readonly fc2: Dense;
 
   constructor(rt: Runtime, readonly config: DiscriminatorConfig = PAPER_DISCRIMINATOR, seed = 1) {
     super(rt);
@@ -54,15 +47,14 @@ export class Discriminator extends Module {
     let size = config.size;
     this.convs = [];
     this.bns = [];
-    config.filters.forEach((f, i) => {
-      const stride = i % 2 === 1 ? 2 : 1;
-      this.convs.push(this.child(`convs.${i}`, new Conv2d(rt, rng, cin, f, 3, { stride })));
-      this.bns.push(i === 0 ? null : this.child(`bns.${i}`, new BatchNorm2d(rt, f)));
-      if (stride === 2) size = Math.ceil(size / 2);
-      cin = f;
+    config.convs.forEach(({ n, s }, i) => {
+      this.convs.push(this.child(`convs.${i}`, new Conv2d(rt, rng, cin, n, 3, { stride: s })));
+      this.bns.push(i === 0 ? null : this.child(`bns.${i}`, new BatchNorm2d(rt, n)));
+      size = Math.ceil(size / s);
+      cin = n;
     });
-    this.fc1 = this.child('fc1', new DenseLayer(rt, rng, size * size * cin, config.dense));
-    this.fc2 = this.child('fc2', new DenseLayer(rt, rng, config.dense, 1));
+    this.fc1 = this.child('fc1', new Dense(rt, rng, size * size * cin, config.dense));
+    this.fc2 = this.child('fc2', new Dense(rt, rng, config.dense, 1));
   }
 
   /** Logits [N, 1]. */
@@ -70,16 +62,16 @@ export class Discriminator extends Module {
     if (x.shape[1] !== this.config.size || x.shape[2] !== this.config.size) {
       throw new Error(`discriminator expects ${this.config.size}×${this.config.size} inputs, got [${x.shape}]`);
     }
-    let h = x;
-    this.convs.forEach((conv, i) => {
-      h = conv.forward(h);
-      const bn = this.bns[i];
-      if (bn) h = bn.forward(h);
-      h = op.leakyRelu(h, this.config.slope);
-    });
-    const n = h.shape[0]!;
-    h = op.reshape(h, [n, h.value.size / n]);
-    h = op.leakyRelu(this.fc1.forward(h), this.config.slope);
-    return this.fc2.forward(h);
+    const lrelu = (h: Var) => op.leakyRelu(h, this.config.slope);
+    return chain(x, [
+      ...this.convs.map((conv, i) => (h: Var) => {
+        const y = conv.forward(h);
+        const bn = this.bns[i];
+        return lrelu(bn ? bn.forward(y) : y);
+      }),
+      (h) => op.reshape(h, [h.shape[0]!, h.value.size / h.shape[0]!]),
+      (h) => lrelu(this.fc1.forward(h)),
+      (h) => this.fc2.forward(h),
+    ]);
   }
 }

@@ -20,11 +20,11 @@ export function generatorFlops(c: GeneratorConfig, n: number, h: number, w: numb
 /** Discriminator forward on n images. */
 export function discriminatorFlops(c: DiscriminatorConfig, n: number): number {
   let f = 0, size = c.size, cin = 3;
-  c.filters.forEach((cout, i) => {
-    if (i % 2 === 1) size = Math.ceil(size / 2);
+  for (const { n: cout, s } of c.convs) {
+    size = Math.ceil(size / s);
     f += convFlops(n, size, size, cin, cout, 3);
     cin = cout;
-  });
+  }
   return f + 2 * n * (size * size * cin * c.dense + c.dense);
 }
 

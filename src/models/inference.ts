@@ -1,14 +1,16 @@
-// The generator compiled for inference: batch norm folded into the preceding convolution,
-// PReLU / tanh fused into the convolution's epilogue, and every intermediate released as soon
-// as the next stage has consumed it. Same numbers as Generator.eval().forward, fewer passes.
+// The generator compiled for inference: the same layers (srresnet.ts) with batch norm folded
+// into the preceding convolution and PReLU / tanh fused into the convolution's epilogue, run
+// off the tape so that each intermediate is released once the next stage has consumed it.
+// Same numbers as Generator.eval().forward, fewer passes.
 
-import * as conv from '../kernels/conv2d.ts';
-import { add, affine } from '../kernels/elementwise.ts';
-import { pixelShuffle } from '../kernels/pixelshuffle.ts';
+import * as op from '../autograd/ops.ts';
+import { compute, constant, owned, type Var } from '../autograd/tape.ts';
+import * as conv from '../kernels/conv2d/index.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import type { Tensor } from '../graph/tensor.ts';
 import { bicubicSkipKernel } from './bicubic-skip.ts';
 import type { Generator, GeneratorConfig } from './generator.ts';
+import { type ConvStage, type Layer, srresnetForward, srresnetLayers, stagesOf } from './srresnet.ts';
 import type { HostTensor } from './pytorch-import.ts';
 
 interface Stage {
@@ -39,12 +41,9 @@ export function foldBatchNorm(w: HostTensor, b: HostTensor | undefined, weights:
 }
 
 export class InferenceGenerator {
-  private readonly head: Stage;
-  private readonly blocks: Array<[Stage, Stage]>;
-  private readonly post: Stage;
-  private readonly up: Stage[];
-  private readonly tail: Stage;
-  private readonly skip: Tensor | null;
+  private readonly layers: Layer[];
+  private readonly stages = new Map<string, Stage>();
+  private readonly skip: Var | null;
 
   constructor(
     readonly rt: Runtime,
@@ -52,88 +51,53 @@ export class InferenceGenerator {
     weights: Weights,
   ) {
     const c = config;
-    const prelu = (name: string, repeat = 1): conv.Epilogue => {
-      const a = need(weights, name).data;
-      // Before a pixel shuffle, conv channel k becomes output channel floor(k / r²): repeat slopes.
-      const data = a.length === 1 ? a : Float32Array.from({ length: a.length * repeat }, (_, k) => a[Math.floor(k / repeat)]!);
-      return { kind: 'prelu', alpha: rt.tensor([data.length], data) };
-    };
-    const stage = (prefix: string, bn: string | null, epilogue: conv.Epilogue): Stage => {
-      let w = need(weights, `${prefix}.w`);
-      let b = weights.get(`${prefix}.b`);
-      if (bn && c.batchNorm) ({ w, b } = foldBatchNorm(w, b, weights, bn));
-      const bias = b ?? { shape: [w.shape[3]!], data: new Float32Array(w.shape[3]!) };
-      return { w: rt.tensor(w.shape, w.data), b: rt.tensor(bias.shape, bias.data), epilogue };
-    };
-    this.head = stage('head.conv', null, prelu('head.prelu.alpha'));
-    this.blocks = Array.from({ length: c.blocks }, (_, i) => [
-      stage(`blocks.${i}.conv1`, `blocks.${i}.bn1`, prelu(`blocks.${i}.prelu.alpha`)),
-      stage(`blocks.${i}.conv2`, `blocks.${i}.bn2`, { kind: 'none' }),
-    ]);
-    this.post = c.post === 'conv-bn' ? stage('post.conv', 'post.bn', { kind: 'none' }) : stage('post.conv', null, prelu('post.prelu.alpha'));
-    this.up = Array.from({ length: Math.log2(c.scale) }, (_, j) => stage(`up.${j}.conv`, null, prelu(`up.${j}.prelu.alpha`, 4)));
-    this.tail = stage('tail.conv', null, c.head === 'tanh' ? { kind: 'tanh' } : { kind: 'none' });
+    this.layers = srresnetLayers(c);
+    for (const s of stagesOf(this.layers)) this.stages.set(s.conv, fuse(rt, s, weights));
     const skip = c.skip === 'bicubic' ? bicubicSkipKernel(c.scale) : null;
-    this.skip = skip ? rt.tensor([skip.k, skip.k, 3, 3 * c.scale ** 2], skip.data) : null;
+    this.skip = skip ? constant(rt.tensor([skip.k, skip.k, 3, 3 * c.scale ** 2], skip.data)) : null;
   }
 
   static async fromGenerator(g: Generator): Promise<InferenceGenerator> {
     return new InferenceGenerator(g.rt, g.config, await g.snapshot());
   }
 
-  private run(s: Stage, x: Tensor): Tensor {
-    return conv.conv2d(this.rt, x, s.w, s.b, { stride: 1, epilogue: s.epilogue });
-  }
-
   /** x: [N, H, W, 3] RGB in [0,1] → [N, H·scale, W·scale, 3]. The caller keeps x. */
   forward(x: Tensor): Tensor {
-    const rt = this.rt;
-    const x0 = this.run(this.head, x);
-    let h = x0;
-    for (const [s1, s2] of this.blocks) {
-      const t = this.run(s1, h);
-      const u = this.run(s2, t);
-      t.dispose();
-      const next = add(rt, h, u);
-      u.dispose();
-      if (h !== x0) h.dispose();
-      h = next;
-    }
-    const p = this.run(this.post, h);
-    if (h !== x0) h.dispose();
-    h = add(rt, x0, p);
-    p.dispose();
-    x0.dispose();
-    for (const s of this.up) {
-      const t = this.run(s, h);
-      h.dispose();
-      h = pixelShuffle(rt, t, 2);
-      t.dispose();
-    }
-    const y = this.run(this.tail, h);
-    h.dispose();
-    // tanh head: (tanh(y)+1)/2 with tanh fused above; shift head: (y+1)/2.
-    let out = y;
-    if (this.config.head !== 'linear') {
-      out = affine(rt, y, 0.5, 0.5);
-      y.dispose();
-    }
-    if (!this.skip) return out;
-    const phases = conv.conv2d(rt, x, this.skip, null);
-    const up = pixelShuffle(rt, phases, this.config.scale);
-    phases.dispose();
-    const sum = add(rt, out, up);
-    out.dispose();
-    up.dispose();
-    return sum;
+    return compute(() => srresnetForward(this.config, this.layers, constant(x), (s, h) => this.stage(s, h), this.skip));
+  }
+
+  /** The fused conv (BN folded, activation in the epilogue), then the pixel shuffle. */
+  private stage(s: ConvStage, h: Var): Var {
+    const f = this.stages.get(s.conv)!;
+    const y = owned(conv.conv2d(this.rt, h.value, f.w, f.b, { stride: 1, epilogue: f.epilogue }));
+    return s.shuffle ? op.pixelShuffle(y, 2) : y;
   }
 
   dispose(): void {
-    for (const s of [this.head, ...this.blocks.flat(), this.post, ...this.up, this.tail]) {
+    for (const s of this.stages.values()) {
       s.w.dispose();
       s.b.dispose();
       if (s.epilogue.kind === 'prelu') s.epilogue.alpha.dispose();
     }
-    this.skip?.dispose();
+    this.skip?.value.dispose();
   }
+}
+
+/** One stage's conv with its batch norm folded in and its activation as the epilogue. Before a
+ *  pixel shuffle the PReLU runs on the conv's channels: channel k becomes output channel
+ *  floor(k / 4), so each slope repeats 4 times. */
+function fuse(rt: Runtime, s: ConvStage, weights: Weights): Stage {
+  let w = need(weights, `${s.conv}.w`);
+  let b = weights.get(`${s.conv}.b`);
+  if (s.bn) ({ w, b } = foldBatchNorm(w, b, weights, s.bn));
+  const bias = b ?? { shape: [w.shape[3]!], data: new Float32Array(w.shape[3]!) };
+  return { w: rt.tensor(w.shape, w.data), b: rt.tensor(bias.shape, bias.data), epilogue: epilogue(rt, s, weights) };
+}
+
+function epilogue(rt: Runtime, s: ConvStage, weights: Weights): conv.Epilogue {
+  if (s.act.kind !== 'prelu') return { kind: s.act.kind };
+  const a = need(weights, `${s.act.name}.alpha`).data;
+  const repeat = s.shuffle ? 4 : 1;
+  const data = a.length === 1 ? a : Float32Array.from({ length: a.length * repeat }, (_, k) => a[Math.floor(k / repeat)]!);
+  return { kind: 'prelu', alpha: rt.tensor([data.length], data) };
 }

@@ -64,3 +64,19 @@ export class PReLU extends Module {
     return op.prelu(x, this.alpha);
   }
 }
+
+/** Fully connected: x [N, cin] → [N, cout]. */
+export class Dense extends Module {
+  readonly w: Param;
+  readonly b: Param;
+
+  constructor(rt: Runtime, rng: Rng, cin: number, cout: number) {
+    super(rt);
+    this.w = this.param('w', rt.tensor([cin, cout], uniformInit(rng, cin * cout, cin)));
+    this.b = this.param('b', rt.tensor([cout], uniformInit(rng, cout, cin)));
+  }
+
+  forward(x: Var): Var {
+    return op.dense(x, this.w, this.b);
+  }
+}

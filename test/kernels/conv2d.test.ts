@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/graph/runtime.ts';
 import type { Tensor } from '../../src/graph/tensor.ts';
-import * as K from '../../src/kernels/conv2d.ts';
+import * as K from '../../src/kernels/conv2d/index.ts';
 import * as R from '../../src/reference/conv2d.ts';
 import type { Rng } from '../../src/util/rng.ts';
 import { expectGradient } from '../helpers/finite-diff.ts';
@@ -41,6 +41,11 @@ const RGB_OUT = ['rgb_bwd_w_narrow', 'rgb_fwd_narrow', 'rgb_fwd_wide', 'rgb_pack
 const f32 = (a: Float64Array) => Float32Array.from(a);
 const name = (c: Case) => `${c.N}×${c.H}×${c.W}×${c.cin} → ${c.cout}, ${c.k}×${c.k}, stride ${c.stride ?? 1}${c.pad !== undefined ? `, pad ${c.pad}` : ''}${c.algorithm ? `, ${c.algorithm}` : ''}`;
 
+function outSize(c: Case): { ho: number; wo: number } {
+  const stride = c.stride ?? 1, pad = c.pad ?? (c.k - 1) / 2;
+  return { ho: K.convOutSize(c.H, c.k, stride, pad), wo: K.convOutSize(c.W, c.k, stride, pad) };
+}
+
 function inputs(rng: Rng, c: Case) {
   const xs: R.Shape4 = [c.N, c.H, c.W, c.cin];
   const ws: R.Shape4 = [c.k, c.k, c.cin, c.cout];
@@ -60,9 +65,11 @@ async function checkCase(rt: Runtime, rng: Rng, c: Case, epilogues: boolean): Pr
   const phases = specs.filter((s) => s.shader === 'conv2d' && s.entry === 'conv_dx4').length;
   if (c.rgb) expect([...used].sort(), `${name(c)}: RGB kernels dispatched`).toEqual([...c.rgb].sort());
   if (c.wino) expect([...wino].sort(), `${name(c)}: Winograd kernels dispatched`).toEqual([...c.wino].sort());
-  // Strided input gradients with Cin % 8 == 0 run per output phase (conv_dx4), one dispatch
-  // per phase that has pixels; others on the dilated forward kernel.
-  const byPhase = (c.stride ?? 1) === 2 && c.cin % 8 === 0;
+  // The router's input gradient per output phase (conv_dx4) is one dispatch per phase that
+  // has pixels; a strided one otherwise runs on the dilated forward kernel.
+  const { ho, wo } = outSize(c);
+  const shape = { h: c.H, w: c.W, kh: c.k, kw: c.k, cin: c.cin, cout: c.cout, ho, wo, stride: c.stride ?? 1 };
+  const byPhase = K.chooseConvAlgorithm('inputGradient', shape, c, rt) === 'phases';
   const expected = byPhase ? (c.H > 1 ? 2 : 1) * (c.W > 1 ? 2 : 1) : 0;
   expect({ phases, dilated }, `${name(c)}: input gradient kernels`).toEqual({ phases: expected, dilated: (c.stride ?? 1) === 2 && !byPhase });
 }
@@ -204,6 +211,22 @@ describe('conv2d kernels', () => {
         await checkCase(await gpu(), rng, c, epilogues);
       }));
   }
+
+  it('the router follows its table on the SRGAN shapes', async () => {
+    const rt = await gpu();
+    const conv = (cin: number, cout: number, k: number, stride = 1, size = 24) => ({ h: size, w: size, kh: k, kw: k, cin, cout, ho: size / stride, wo: size / stride, stride });
+    const route = (s: K.ConvShape, algorithm?: 'direct') =>
+      (['forward', 'inputGradient', 'weightGradient'] as const).map((pass) => K.chooseConvAlgorithm(pass, s, { algorithm }, rt));
+    expect(route(conv(3, 64, 9)), 'generator head').toEqual(['rgb', 'rgb', 'rgb']);
+    expect(route(conv(64, 3, 9)), 'generator tail').toEqual(['rgb', 'rgb', 'rgb']);
+    expect(route(conv(64, 64, 3)), 'residual block').toEqual(['winograd-f6', 'winograd-f6', 'winograd-f6']);
+    expect(route(conv(8, 8, 3)), 'Cout % 16 != 0').toEqual(['winograd-f2', 'winograd-f2', 'direct']);
+    expect(route(conv(64, 256, 3)), 'upsampling conv').toEqual(['winograd-f6', 'winograd-f6', 'winograd-f6']);
+    expect(route(conv(64, 128, 3, 2)), 'discriminator, stride 2').toEqual(['direct', 'phases', 'direct']);
+    expect(route(conv(6, 3, 3, 2)), 'stride 2, Cin % 8 != 0').toEqual(['direct', 'direct', 'direct']);
+    expect(route(conv(64, 64, 3), 'direct'), "'direct'").toEqual(['direct', 'direct', 'direct']);
+    expect(route(conv(64, 128, 3, 2), 'direct'), "'direct' keeps the phase kernel").toEqual(['direct', 'phases', 'direct']);
+  });
 
   for (const stride of [1, 2] as const) {
     it(`reference gradients match finite differences, stride ${stride}`, () =>

@@ -4,12 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import * as op from '../../src/autograd/ops.ts';
 import { backward, constant, noGrad, Var } from '../../src/autograd/tape.ts';
-import { Discriminator } from '../../src/models/discriminator.ts';
+import { Discriminator, PAPER_DISCRIMINATOR } from '../../src/models/discriminator.ts';
 import { Generator, type GeneratorConfig } from '../../src/models/generator.ts';
 import { InferenceGenerator } from '../../src/models/inference.ts';
 import { Vgg19Features } from '../../src/models/vgg19.ts';
 import { bicubicSkipKernel } from '../../src/models/bicubic-skip.ts';
-import { conv2d } from '../../src/kernels/conv2d.ts';
+import { conv2d } from '../../src/kernels/conv2d/index.ts';
 import { pixelShuffle } from '../../src/kernels/pixelshuffle.ts';
 import { imresize } from '../../src/data/resize.ts';
 import { createImage } from '../../src/io/image.ts';
@@ -108,7 +108,7 @@ describe('models', () => {
       const g = new Generator(rt, { ...TINY, blocks: 1, channels: 4 }, rng.nextU32());
       // 32×32 keeps 2×2 positions after the four stride-2 convs: batch norm over only two values
       // (1×1 × batch 2) would normalise to ±1 whatever the input, and pass no gradient.
-      const d = new Discriminator(rt, { size: 32, filters: [4, 4, 4, 4, 4, 4, 4, 4], dense: 8, slope: 0.2 }, rng.nextU32());
+      const d = new Discriminator(rt, { size: 32, convs: PAPER_DISCRIMINATOR.convs.map(({ s }) => ({ n: 4, s })), dense: 8, slope: 0.2 }, rng.nextU32());
       const weights = readTfjsLayersModel(sharedPath('weights/vgg19-keras-tfjs'));
       const vgg = new Vgg19Features(rt, { get: (n) => weights.get(n) as never }, 'block2_conv2');
       const lr = constant(rt.tensor([2, 8, 8, 3], image(rng, 2, 8, 8)));
