@@ -1,0 +1,95 @@
+// Temporal stabilisation of super-resolved video: the current SR frame's high-frequency detail
+// (SR minus the bilinearly upsampled LR frame) is blended with the previous output's detail,
+// warped to this frame, where the warp is reliable:
+//   out = sr + wgt · (prev − (sr − up(lr))),   wgt = alpha · exp(−(err / sigma)²)
+//   detail = out − up(lr)   (the next frame's `prev`, once warped)
+// Only detail is blended: the low frequencies stay the current frame's, so a misaligned or
+// stale previous frame cannot drag colours or edges, and the output keeps agreeing with its
+// LR input. `err` is the LR warp error from warp_error: |i0 − warped i1|, the largest over a
+// 3×3 neighbourhood so the mask also covers the blurred rim of an occlusion.
+
+override WG: u32 = 256;
+
+struct Params {
+  pixels: u32,  // output pixels (threads)
+  w: u32,       // output width and height
+  h: u32,
+  c: u32,       // blend: channels of sr, lr, prev
+  lw: u32,      // blend: LR (err) width and height; w / s, h / s
+  lh: u32,
+  s: u32,       // blend: HR pixels per LR pixel
+  alpha: f32,   // blend: weight of the previous detail where the warp is exact (0 = reset)
+  sigma: f32,   // blend: warp error (luma, 0..255) at which the weight falls to alpha / e
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> err: array<f32>;
+@group(0) @binding(4) var<storage, read> sr: array<f32>;
+@group(0) @binding(5) var<storage, read> lr: array<f32>;
+@group(0) @binding(6) var<storage, read> prev: array<f32>;
+@group(0) @binding(7) var<storage, read> werr: array<f32>;
+@group(0) @binding(8) var<storage, read_write> out: array<f32>;
+@group(0) @binding(9) var<storage, read_write> detail: array<f32>;
+
+fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
+
+// a, b, err = [H, W] planes (a: current luma, b: the previous luma warped onto it).
+@compute @workgroup_size(WG)
+fn warp_error(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flat(gid, nwg);
+  if (o >= p.pixels) { return; }
+  let x = i32(o % p.w);
+  let y = i32(o / p.w);
+  var e = 0.0;
+  for (var dy = -1; dy <= 1; dy++) {
+    for (var dx = -1; dx <= 1; dx++) {
+      let q = u32(clamp(y + dy, 0, i32(p.h) - 1)) * p.w + u32(clamp(x + dx, 0, i32(p.w) - 1));
+      e = max(e, abs(a[q] - b[q]));
+    }
+  }
+  err[o] = e;
+}
+
+// The four grid neighbours of real position (x, y) in a w×h grid, clamped to the edge, and the
+// bilinear weights between them.
+struct Tap {
+  i00: u32,
+  i01: u32,
+  i10: u32,
+  i11: u32,
+  ax: f32,
+  ay: f32,
+}
+
+fn tap(x: f32, y: f32, w: u32, h: u32) -> Tap {
+  let fx = clamp(x, 0.0, f32(w - 1u));
+  let fy = clamp(y, 0.0, f32(h - 1u));
+  let x0 = u32(floor(fx));
+  let y0 = u32(floor(fy));
+  let x1 = min(x0 + 1u, w - 1u);
+  let y1 = min(y0 + 1u, h - 1u);
+  return Tap(y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1, fx - f32(x0), fy - f32(y0));
+}
+
+// sr, prev, out, detail = [H, W, C]; lr = [H/s, W/s, C]; werr = [H/s, W/s].
+@compute @workgroup_size(WG)
+fn blend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flat(gid, nwg);
+  if (o >= p.pixels) { return; }
+  let s = f32(p.s);
+  let t = tap((f32(o % p.w) + 0.5) / s - 0.5, (f32(o / p.w) + 0.5) / s - 0.5, p.lw, p.lh);
+  let e = mix(mix(werr[t.i00], werr[t.i01], t.ax), mix(werr[t.i10], werr[t.i11], t.ax), t.ay) / p.sigma;
+  let wgt = p.alpha * exp(-e * e);
+  for (var k = 0u; k < p.c; k++) {
+    let c = p.c;
+    let up = mix(mix(lr[t.i00 * c + k], lr[t.i01 * c + k], t.ax), mix(lr[t.i10 * c + k], lr[t.i11 * c + k], t.ax), t.ay);
+    let i = o * c + k;
+    let v = sr[i] + wgt * (prev[i] - (sr[i] - up));
+    out[i] = v;
+    detail[i] = v - up;
+  }
+}

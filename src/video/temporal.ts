@@ -1,0 +1,104 @@
+// Temporal stabilisation of super-resolved video, a post-process on each SR frame (the
+// generator is untouched, so it works with every model):
+//   1. flow from the current LR frame to the previous one (Lucas–Kanade on LR luma, GPU);
+//   2. the LR warp error |Y_t − warp(Y_t−1)| (3×3 max) gives the confidence of the warp;
+//   3. the previous output's detail (output − bilinear-upsampled LR) is warped to this frame
+//      (flow upsampled ×scale on the fly) and blended with the current SR's detail:
+//        out = sr + alpha·exp(−(err/sigma)²)·(warped previous detail − current detail)
+//   4. at a scene cut (mean LR warp error above cutError) the blend restarts from the SR frame.
+// The output's detail is a recursive average along motion trajectories: what the generator
+// hallucinates differently every frame averages out, what it draws consistently stays, and the
+// low frequencies are always the current frame's.
+
+import type { Runtime } from '../graph/runtime.ts';
+import type { Tensor } from '../graph/tensor.ts';
+import type { RgbImage } from '../io/image.ts';
+import { blendDetail, warpError } from '../kernels/blend.ts';
+import { DEFAULT_FLOW, opticalFlow, type FlowOptions } from '../kernels/flow.ts';
+import { luma } from '../kernels/pyramid.ts';
+import { warp } from '../kernels/warp.ts';
+
+export interface TemporalOptions {
+  /** Weight of the previous detail where the warp is exact (0..1). */
+  alpha: number;
+  /** LR warp error (luma, 0..255) at which that weight has fallen to alpha/e. */
+  sigma: number;
+  /** Mean LR warp error (luma) above which a frame starts a new scene. */
+  cutError: number;
+  flow: FlowOptions;
+}
+
+export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.8, sigma: 20, cutError: 40, flow: DEFAULT_FLOW };
+
+export interface StabilizedFrame {
+  image: RgbImage;
+  /** True when this frame restarted the blend (the first frame, or a scene cut). */
+  reset: boolean;
+  /** Mean LR warp error against the previous frame (luma, 0..255); NaN for the first frame. */
+  warpError: number;
+}
+
+const tensorOf = (rt: Runtime, img: RgbImage) => rt.tensor([1, img.height, img.width, img.channels], img.data);
+
+function mean(a: Float32Array): number {
+  let s = 0;
+  for (const v of a) s += v;
+  return s / a.length;
+}
+
+export class TemporalStabilizer {
+  private prev: { y: Tensor; detail: Tensor; lrShape: string } | null = null;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly opts: TemporalOptions = DEFAULT_TEMPORAL,
+  ) {
+    if (!(opts.alpha >= 0 && opts.alpha <= 1)) throw new Error(`temporal alpha ${opts.alpha} must be in [0, 1]`);
+  }
+
+  /** Stabilise SR frame `sr` of LR frame `lr` against the frames given before. */
+  async process(lr: RgbImage, sr: RgbImage): Promise<StabilizedFrame> {
+    const rt = this.rt;
+    const lrShape = `${lr.width}x${lr.height}x${lr.channels}`;
+    if (sr.channels !== lr.channels || sr.width % lr.width || sr.width / lr.width !== sr.height / lr.height) {
+      throw new Error(`temporal: SR ${sr.width}×${sr.height}×${sr.channels} is not LR ${lr.width}×${lr.height}×${lr.channels} upscaled by an integer factor`);
+    }
+    const tlr = tensorOf(rt, lr), tsr = tensorOf(rt, sr);
+    const y = luma(rt, tlr);
+    let alpha = 0, err: Tensor, prevDetail: Tensor, meanError = NaN;
+    if (this.prev && this.prev.lrShape === lrShape) {
+      const flow = opticalFlow(rt, y, this.prev.y, this.opts.flow);
+      const yw = warp(rt, this.prev.y, flow);
+      err = warpError(rt, y, yw);
+      meanError = mean(await err.read());
+      alpha = meanError > this.opts.cutError ? 0 : this.opts.alpha;
+      prevDetail = alpha ? warp(rt, this.prev.detail, flow) : tsr;
+      flow.dispose();
+      yw.dispose();
+    } else {
+      err = rt.tensor([1, lr.height, lr.width, 1], new Float32Array(lr.width * lr.height));
+      prevDetail = tsr; // not read with alpha 0, but must be finite
+    }
+    const { out, detail } = blendDetail(rt, { sr: tsr, lr: tlr, prev: prevDetail, err }, alpha, this.opts.sigma);
+    const data = await out.read();
+    this.dropPrevious();
+    this.prev = { y, detail, lrShape };
+    for (const t of new Set([tlr, tsr, err, prevDetail, out])) t.dispose();
+    return { image: { width: sr.width, height: sr.height, channels: sr.channels, data }, reset: alpha === 0, warpError: meanError };
+  }
+
+  private dropPrevious(): void {
+    this.prev?.y.dispose();
+    this.prev?.detail.dispose();
+    this.prev = null;
+  }
+
+  /** Forget the previous frame: the next one starts a new scene. */
+  reset(): void {
+    this.dropPrevious();
+  }
+
+  dispose(): void {
+    this.dropPrevious();
+  }
+}
