@@ -17,7 +17,7 @@ const shipped = readSafetensors(readFileSync(join(WEIGHTS_DIR, 'srresnet-x4.safe
 const shippedConfig = JSON.parse(shipped.metadata['vivid.config']!) as GeneratorConfig;
 
 /** The shipped file with its config (and optionally its tensors) changed. */
-function edited(config: Record<string, unknown>, tensors: (m: Map<string, NamedTensor>) => void = () => {}): Uint8Array {
+function edited(config: object, tensors: (m: Map<string, NamedTensor>) => void = () => {}): Uint8Array {
   const m = new Map(shipped.tensors);
   tensors(m);
   return writeSafetensors(m, { ...shipped.metadata, 'vivid.config': JSON.stringify(config) });
