@@ -176,11 +176,12 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const writeCurves = () => writeFileSync(curvesPath, renderCurves(history, `viVID training — ${out}`));
     let waitTotal = 0, stepTotal = 0;
 
+    /** `evaluate`: measure Set5 for the card when validation at this step did not already. */
     const doExport = async (evaluate = true): Promise<ExportResult> => {
-      const set5Dir = evaluate ? opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4') : undefined;
+      const set5Dir = opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4');
       const v = history.validation.at(-1);
       // Validation on Set5 at this very step already measured what the model card wants.
-      const known = v && v.step === s && config.validation && resolve(config.validation) === resolve(opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4')) ? v : undefined;
+      const known = v && v.step === s && config.validation && resolve(config.validation) === resolve(set5Dir) ? v : undefined;
       const r = await exportModel(out, {
         config,
         step: s,
@@ -191,8 +192,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         gpu: { backend: rt.gpu.backend, info: rt.gpu.info },
         lastLosses: history.drawable().at(-1),
         dataWaitShare: stepTotal ? waitTotal / stepTotal : undefined,
-        set5Dir,
-        set5Known: known && set5Dir !== undefined ? { psnr_y: known.psnr_y, ssim_y: known.ssim_y, bicubic_psnr_y: known.bicubic_psnr_y, bicubic_ssim_y: known.bicubic_ssim_y } : undefined,
+        set5Dir: evaluate ? set5Dir : undefined,
+        set5Known: known && { psnr_y: known.psnr_y, ssim_y: known.ssim_y, bicubic_psnr_y: known.bicubic_psnr_y, bicubic_ssim_y: known.bicubic_ssim_y },
       });
       say(`wrote ${r.weightsPath} and ${r.cardPath}${r.set5 ? ` (Set5 PSNR-Y ${r.set5.psnr_y.toFixed(2)} dB, SSIM-Y ${r.set5.ssim_y.toFixed(4)}; bicubic ${r.set5.bicubic_psnr_y.toFixed(2)} dB)` : ''}`);
       record({ event: 'export', step: s, weights: r.weightsPath, card: r.cardPath, set5: r.set5 });
