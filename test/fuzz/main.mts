@@ -52,7 +52,7 @@ function groupKey(f: Finding): string {
 const groups = new Map<string, Finding[]>();
 for (const f of report.findings) groups.set(groupKey(f), [...(groups.get(groupKey(f)) ?? []), f]);
 
-console.log(`${report.cases} cases in ${(report.wallMs / 60_000).toFixed(1)} min: ${JSON.stringify(report.outcomes)}; slowest case ${report.slowestMs.toFixed(0)} ms, peak worker RSS ${report.peakRssMb.toFixed(0)} MB`);
+console.log(`${report.cases} cases in ${(report.wallMs / 60_000).toFixed(1)} min: ${JSON.stringify(report.outcomes)}; slowest case ${report.slowestMs.toFixed(0)} ms (#${report.slowestCase}), peak worker RSS ${report.peakRssMb.toFixed(0)} MB`);
 for (const [key, fs] of groups) {
   console.log(`${fs.length}× ${key}`);
   for (const f of fs.slice(0, 3)) console.log(`    seed ${seed} case ${f.index} [${f.mutation}]: ${f.detail.slice(0, 300)}`);

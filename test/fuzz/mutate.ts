@@ -114,13 +114,14 @@ function jpegField(rng: Rng, b: Uint8Array): Mutation {
 /** safetensors: the header length, or a number inside the JSON header (shape, offset, config), to an extreme. */
 function safetensorsField(rng: Rng, b: Uint8Array): Mutation {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 8) return bitFlips(rng, b);
   if (rng.next() < 0.25) {
     const out = b.slice();
     const x = pick(rng, [0n, 1n, 2n, 0xffffffffn, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]);
     new DataView(out.buffer).setBigUint64(0, x, true);
     return { name: `safetensors.headerLength=${x}`, bytes: out };
   }
-  const n = b.length >= 8 ? Number(v.getBigUint64(0, true)) : Infinity;
+  const n = Number(v.getBigUint64(0, true));
   if (!(n <= b.length - 8)) return bitFlips(rng, b);
   const header = new TextDecoder().decode(b.subarray(8, 8 + n));
   const numbers = [...header.matchAll(/-?\d+/g)];

@@ -40,6 +40,7 @@ export interface FuzzReport {
   outcomes: Record<string, number>;
   findings: Finding[];
   slowestMs: number;
+  slowestCase: number;
   peakRssMb: number;
   wallMs: number;
 }
@@ -61,7 +62,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   let next = o.first ?? 0;
   const end = o.cases === undefined ? Number.MAX_SAFE_INTEGER : next + o.cases;
   const deadline = o.durationMs === undefined ? Infinity : t0 + o.durationMs;
-  const report: FuzzReport = { seed: o.seed, cases: 0, outcomes: {}, findings: [], slowestMs: 0, peakRssMb: 0, wallMs: 0 };
+  const report: FuzzReport = { seed: o.seed, cases: 0, outcomes: {}, findings: [], slowestMs: 0, slowestCase: -1, peakRssMb: 0, wallMs: 0 };
   const count = (k: string) => (report.outcomes[k] = (report.outcomes[k] ?? 0) + 1);
   while (next < end && Date.now() < deadline) {
     next = await runChild(o, next, end, deadline, report, count);
@@ -110,7 +111,7 @@ function runChild(o: FuzzOptions, start: number, end: number, deadline: number, 
         clearTimeout(timer);
         report.cases++;
         count(m.outcome);
-        report.slowestMs = Math.max(report.slowestMs, m.ms);
+        if (m.ms > report.slowestMs) (report.slowestMs = m.ms), (report.slowestCase = m.i);
         if (m.outcome === 'unclean' || m.outcome === 'bad-result') {
           report.findings.push({ index: m.i, seed: current!.seed, mutation: current!.mutation, kind: m.outcome, detail: m.message });
         }
