@@ -7,7 +7,7 @@
 
 import { Runtime } from './graph/runtime.ts';
 import { backendFromEnv, type Backend } from './graph/device.ts';
-import { abortError, upscaleTiled } from './inference/tiling.ts';
+import { abortError, checkTileOptions, upscaleTiled } from './inference/tiling.ts';
 import type { RgbImage } from './io/image.ts';
 import { InferenceGenerator } from './models/inference.ts';
 import { builtinModels, loadGenerator, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
@@ -25,13 +25,13 @@ export { readImage, writeImage, decodeImage, encodePng, encodeJpeg, type RgbImag
 export { imresize } from './data/resize.ts';
 export { psnr, ssim } from './metrics/quality.ts';
 
-export type PixelData = Uint8Array | Uint8ClampedArray | Float32Array;
+export type PixelData = Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 
 /** An image as browsers' ImageData and most decoders hand it out: interleaved RGB or RGBA. */
 export interface ImageLike<D extends PixelData = PixelData> {
   width: number;
   height: number;
-  /** 0..255 for Uint8Array / Uint8ClampedArray, 0..1 for Float32Array. */
+  /** 0..255 for Uint8Array / Uint8ClampedArray, 0..65535 for Uint16Array, 0..1 (finite) for Float32Array. */
   data: D;
 }
 
@@ -104,6 +104,11 @@ export async function shutdown(): Promise<void> {
 
 // ---- pixel conversions -------------------------------------------------------------------------
 
+/** The largest sample value of each integer pixel type (Float32Array: 1). */
+function sampleMax(data: PixelData): number {
+  return data instanceof Uint16Array ? 65535 : data instanceof Float32Array ? 1 : 255;
+}
+
 /** { width, height, data } → the engine's float RgbImage; channels from the data length. */
 export function toRgbImage(image: ImageLike): RgbImage {
   const { width, height, data } = image;
@@ -111,14 +116,40 @@ export function toRgbImage(image: ImageLike): RgbImage {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
     throw new Error(`image size ${width}×${height} is not a positive integer size`);
   }
+  checkPixelData(data);
   const channels = data.length / pixels;
   if (channels !== 3 && channels !== 4) {
     throw new Error(`image data has ${data.length} values for ${width}×${height} pixels: expected RGB (${pixels * 3}) or RGBA (${pixels * 4})`);
   }
   const out = new Float32Array(data.length);
-  if (data instanceof Float32Array) out.set(data);
-  else for (let i = 0; i < data.length; i++) out[i] = data[i]! / 255;
+  if (data instanceof Float32Array) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new RangeError(`image data[${bad}] (pixel ${Math.floor(bad / channels) % width},${Math.floor(bad / channels / width)}, channel ${bad % channels}) is ${data[bad]}: Float32Array pixels must be finite values in 0..1`);
+    }
+    out.set(data);
+  } else {
+    const max = sampleMax(data);
+    for (let i = 0; i < data.length; i++) out[i] = data[i]! / max;
+  }
   return { width, height, channels, data: out };
+}
+
+/** Only the pixel arrays the API documents: a plain array or an Int16Array would be misread. */
+function checkPixelData(data: unknown): asserts data is PixelData {
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array || data instanceof Float32Array) return;
+  const what = Array.isArray(data) ? 'a plain array' : (data as object | null)?.constructor?.name ?? String(data);
+  throw new TypeError(`image data is ${what}: expected a Uint8Array, Uint8ClampedArray (0..255), Uint16Array (0..65535) or Float32Array (0..1), e.g. new Uint8ClampedArray(values)`);
+}
+
+/** Options of upscale(), checked before any model or GPU work. */
+function checkUpscaleOptions(opts: UpscaleOptions): void {
+  checkTileOptions(opts);
+  if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model)) throw new TypeError(`model must be a built-in name or a file path, got ${String(opts.model)}`);
+  if (opts.arch !== undefined && !['leftthomas', 'srresnet-tutorial'].includes(opts.arch)) throw new RangeError(`arch must be 'leftthomas' or 'srresnet-tutorial', got ${String(opts.arch)}`);
+  if (opts.backend !== undefined && !['auto', 'vulkan', 'opengl'].includes(opts.backend)) throw new RangeError(`backend must be 'auto', 'vulkan' or 'opengl', got ${String(opts.backend)}`);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('onProgress must be a function (done, total) => void');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal (e.g. new AbortController().signal)');
 }
 
 /** RgbImage → { width, height, channels, data } with the same array type as `like` (rounded and
@@ -127,19 +158,23 @@ export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): Image
   const n = img.data.length;
   const Ctor = like.constructor as new (n: number) => D;
   const data = new Ctor(n);
+  const max = sampleMax(data);
   if (data instanceof Float32Array) {
     for (let i = 0; i < n; i++) data[i] = Math.min(1, Math.max(0, img.data[i]!));
   } else {
-    for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
+    for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * max);
   }
   return { width: img.width, height: img.height, channels: img.channels, data };
 }
 
 /**
  * Upscale an image by the model's factor. Returns the same kind of image (RGB stays RGB, RGBA
- * stays RGBA with alpha upscaled bicubically; 8-bit stays 8-bit, float stays float).
+ * stays RGBA with alpha upscaled bicubically; 8-bit stays 8-bit, 16-bit 16-bit, float float).
+ * Bad options or pixel data (a fractional tileSize, NaN samples, an Int16Array) are refused
+ * before any model or GPU work.
  */
 export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: UpscaleOptions = {}): Promise<ImageLike<D> & { channels: 3 | 4 }> {
+  checkUpscaleOptions(opts);
   const { signal } = opts;
   if (signal?.aborted) throw abortError(signal);
   const input = toRgbImage(image);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Backend } from '../graph/device.ts';
 import { loadConfig } from '../train/config.ts';
 import { train } from '../train/run.ts';
+import { exitStatus, installSignalStop, StopRequest } from '../train/stop.ts';
 
 const USAGE = `usage: vivid train --config <file.json> [options]
 
@@ -13,7 +14,7 @@ const USAGE = `usage: vivid train --config <file.json> [options]
   --new-data-order  with --resume: the data folders changed since the checkpoint; keep
                   weights, optimiser and step, and draw a fresh data order over the new data
   --steps N       train up to step N instead of the config's "steps"
-  --time-limit T  stop cleanly (checkpoint, exit 0) after T of training: 90s, 45m, 8h
+  --time-limit T  stop cleanly (checkpoint, generator, exit 0) after T of training: 90s, 45m, 8h
   --out DIR       output folder instead of the config's "out" (default runs/<config name>)
   --export        write <out>/generator.safetensors and model-card.json from the newest
                   checkpoint, without training
@@ -23,9 +24,22 @@ const USAGE = `usage: vivid train --config <file.json> [options]
   --decode-workers N  threads decoding training images ahead (default: free cores, ≤ 4)
   --inline-decode decode training images on the main thread instead of workers
 
-SIGINT / SIGTERM finish the current step, save a checkpoint and exit 0.`;
+Every stop (the last step, --time-limit, SIGINT / SIGTERM) leaves a checkpoint and an
+up-to-date <out>/generator.safetensors + model-card.json. SIGINT / SIGTERM finish the current
+step first and exit 130 / 143; a second signal quits at once.`;
 
 export async function run(args: string[]): Promise<number> {
+  // Before anything else: a signal during start-up (GPU, VGG, data) must not be lost.
+  const stop = new StopRequest();
+  const uninstall = installSignalStop(stop);
+  try {
+    return await trainCommand(args, stop);
+  } finally {
+    uninstall();
+  }
+}
+
+async function trainCommand(args: string[], stop: StopRequest): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -68,11 +82,11 @@ export async function run(args: string[]): Promise<number> {
     backend,
     worker: !values['inline-decode'],
     decodeWorkers: decodeWorkers(values['decode-workers']),
-    handleSignals: true,
+    stop,
     timeLimitS: values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']),
   });
   if (!values.export) console.error(`data wait: ${(100 * result.dataWaitShare).toFixed(1)}% of step time${result.rollbacks ? `; ${result.rollbacks} non-finite rollback(s), lr factor ${result.backoff}` : ''}`);
-  return 0;
+  return exitStatus(result.stopReason);
 }
 
 /** '90s' / '45m' / '8h' / '600' (seconds) → seconds. */

@@ -5,6 +5,7 @@
 import { readSafetensors } from '../io/weights/safetensors.ts';
 import type { NamedTensor } from '../io/weights/types.ts';
 import type { GeneratorConfig } from './generator.ts';
+import { checkGeneratorWeights, parseGeneratorConfig } from './validate-config.ts';
 import type { HostTensor, PytorchArch } from './pytorch-import.ts';
 
 export interface LoadedGenerator {
@@ -30,11 +31,14 @@ export function parseGeneratorFile(bytes: Uint8Array, source: string): LoadedGen
   const { tensors, metadata } = readSafetensors(bytes, source);
   const raw = metadata['vivid.config'];
   if (!raw) throw new Error(`${source}: safetensors file has no 'vivid.config' metadata — not a viVID generator (import PyTorch checkpoints with \`vivid convert\`)`);
-  let config: GeneratorConfig;
+  let json: unknown;
   try {
-    config = JSON.parse(raw) as GeneratorConfig;
+    json = JSON.parse(raw);
   } catch {
     throw new Error(`${source}: 'vivid.config' metadata is not valid JSON`);
   }
-  return { config, weights: floats(tensors, source), source, arch: 'vivid', metadata };
+  const config = parseGeneratorConfig(json, source, 'vivid.config');
+  const weights = floats(tensors, source);
+  checkGeneratorWeights(config, weights, source);
+  return { config, weights, source, arch: 'vivid', metadata };
 }

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import type { NamedTensor } from '../io/weights/types.ts';
 import type { GeneratorConfig } from './generator.ts';
 import { floats, parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';
+import { checkGeneratorWeights, parseGeneratorConfig } from './validate-config.ts';
 import { detectPytorchGenerator, mapPytorchGenerator, type HostTensor, type PytorchArch } from './pytorch-import.ts';
 
 // The parser is browser-safe and lives apart; re-exported so Node callers keep one import.
@@ -44,7 +45,10 @@ export function loadGenerator(spec: string, opts: { arch?: PytorchArch } = {}): 
   const tensors = floats(loadWeightsFile(path), path);
   const detected = detectPytorchGenerator(tensors);
   const arch = opts.arch ?? detected.arch;
-  return { config: detected.config, weights: mapPytorchGenerator(tensors, arch, detected.config), source: path, arch, metadata: {} };
+  const config = parseGeneratorConfig(detected.config, path, 'detected config');
+  const weights = mapPytorchGenerator(tensors, arch, config);
+  checkGeneratorWeights(config, weights, path);
+  return { config, weights, source: path, arch, metadata: {} };
 }
 
 /** Write a generator as safetensors (atomically) with its config and extra metadata. */

@@ -4,9 +4,13 @@
 
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { PAPER_SRRESNET, type GeneratorConfig } from '../models/generator.ts';
+import { PAPER_SRRESNET } from '../models/generator.ts';
 import { VGG19_LAYERS } from '../models/vgg19.ts';
 import type { TrainConfig } from './types.ts';
+import { checkers, type Checker, type Checkers } from '../util/fields.ts';
+import { checkGeneratorField } from '../models/validate-config.ts';
+
+export { ConfigError } from '../util/fields.ts';
 
 /** Defaults: the paper's SRResNet pretraining where it says, practical values elsewhere. */
 export function defaultConfig(): TrainConfig {
@@ -36,52 +40,7 @@ export function defaultConfig(): TrainConfig {
   };
 }
 
-export class ConfigError extends Error {
-  constructor(source: string, field: string, message: string) {
-    super(`${source}: ${field}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Checker = (v: unknown, field: string) => void;
-
-function checkers(source: string) {
-  const fail = (field: string, msg: string): never => {
-    throw new ConfigError(source, field, msg);
-  };
-  const num = (min: number, max = Infinity, opts: { int?: boolean; exclusiveMin?: boolean } = {}): Checker => (v, f) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(f, `expected a number, got ${JSON.stringify(v)}`);
-    const n = v as number;
-    if (opts.int && !Number.isInteger(n)) fail(f, `expected an integer, got ${n}`);
-    if (opts.exclusiveMin ? n <= min : n < min) fail(f, `must be ${opts.exclusiveMin ? '>' : '≥'} ${min}, got ${n}`);
-    if (n > max) fail(f, `must be ≤ ${max}, got ${n}`);
-  };
-  const oneOf = (...values: unknown[]): Checker => (v, f) => {
-    if (!values.includes(v)) fail(f, `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`);
-  };
-  const str: Checker = (v, f) => {
-    if (typeof v !== 'string' || !v) fail(f, `expected a non-empty string, got ${JSON.stringify(v)}`);
-  };
-  const strings: Checker = (v, f) => {
-    if (!Array.isArray(v) || !v.length) fail(f, `expected a non-empty array of strings, got ${JSON.stringify(v)}`);
-    (v as unknown[]).forEach((x, i) => str(x, `${f}[${i}]`));
-  };
-  return { fail, num, oneOf, str, strings };
-}
-
-const GENERATOR_FIELDS: Record<keyof GeneratorConfig, (c: ReturnType<typeof checkers>) => Checker> = {
-  scale: (c) => c.oneOf(2, 4, 8),
-  blocks: (c) => c.num(0, 64, { int: true }),
-  channels: (c) => c.num(1, 1024, { int: true }),
-  batchNorm: (c) => c.oneOf(true, false),
-  prelu: (c) => c.oneOf('channel', 'shared'),
-  blockBias: (c) => c.oneOf(true, false),
-  post: (c) => c.oneOf('conv-bn', 'conv-prelu'),
-  head: (c) => c.oneOf('tanh', 'shift', 'linear'),
-  skip: (c) => (v, f) => v === undefined || c.oneOf('none', 'bicubic')(v, f),
-};
-
-const FIELDS: Record<Exclude<keyof TrainConfig, 'generator'>, (c: ReturnType<typeof checkers>) => Checker> = {
+const FIELDS: Record<Exclude<keyof TrainConfig, 'generator'>, (c: Checkers) => Checker> = {
   stage: (c) => c.oneOf('mse', 'gan'),
   data: (c) => c.strings,
   validation: (c) => c.str,
@@ -132,9 +91,7 @@ export function parseConfig(json: unknown, source = 'config'): TrainConfig {
     if (typeof g !== 'object' || g === null || Array.isArray(g)) c.fail('generator', 'expected an object');
     const gen = { ...PAPER_SRRESNET } as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(g as Record<string, unknown>)) {
-      const check = GENERATOR_FIELDS[key as keyof GeneratorConfig];
-      if (!check) c.fail(`generator.${key}`, `unknown field (known: ${Object.keys(GENERATOR_FIELDS).join(', ')})`);
-      check(c)(value, `generator.${key}`);
+      checkGeneratorField(c, key, value, 'generator');
       gen[key] = value;
     }
     config.generator = gen;

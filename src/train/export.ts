@@ -2,12 +2,13 @@
 // `loadGenerator` / every inference path) and a JSON model card saying what it is, what it was
 // trained on, how long it took on which adapter, and how it scores on Set5 when that is at hand.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { evaluate } from '../eval/evaluate.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { RgbImage } from '../io/image.ts';
+import { readSafetensors } from '../io/weights/safetensors.ts';
 import { saveGenerator } from '../models/load.ts';
 import type { LossPoint } from './history.ts';
 import type { TrainConfig } from './types.ts';
@@ -32,6 +33,18 @@ export interface ExportResult {
   weightsPath: string;
   cardPath: string;
   set5?: { psnr_y: number; ssim_y: number; bicubic_psnr_y: number; bicubic_ssim_y: number };
+}
+
+/** The training step of the generator already exported to outDir, or null when there is none (or it does not read). */
+export function exportedStep(outDir: string): number | null {
+  const path = join(outDir, 'generator.safetensors');
+  if (!existsSync(path)) return null;
+  try {
+    const steps = readSafetensors(new Uint8Array(readFileSync(path)), path).metadata['vivid.steps'];
+    return steps === undefined ? null : Number(steps);
+  } catch {
+    return null;
+  }
 }
 
 export async function exportModel(outDir: string, x: ExportInput): Promise<ExportResult> {

@@ -1,7 +1,7 @@
 // The training loop around the GPU step: data, learning-rate schedule, progress, JSONL log,
 // curves, validation with sample strips, checkpoints (atomic, pruned, resumable bit for bit),
-// NaN/Inf rollback with learning-rate back-off, clean stop on SIGINT/SIGTERM, and the final
-// export of the generator with a model card.
+// NaN/Inf rollback with learning-rate back-off, clean stop on a signal or a time limit, and the
+// export of the generator with a model card whenever the run ends (stop or last step).
 //
 // Exact resume rests on three things: the step's full state (weights, BN statistics, Adam
 // moments and counters) in the checkpoint tensors, the data sampler's state *after the batch
@@ -21,8 +21,9 @@ import { Progress } from '../util/progress.ts';
 import { listCheckpoints, loadNewestCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.ts';
 import { learningRate } from './config.ts';
 import { renderCurves } from './curves.ts';
-import { exportModel, type ExportResult } from './export.ts';
+import { exportedStep, exportModel, type ExportResult } from './export.ts';
 import { History, LOSS_KEYS } from './history.ts';
+import { StopRequest, type StopReason } from './stop.ts';
 import type { Batch, StepLosses, TrainConfig, TrainState } from './types.ts';
 import { validate } from './validate.ts';
 
@@ -51,7 +52,7 @@ export interface TrainOptions {
   resume?: boolean;
   /** Only write the generator and model card from the newest checkpoint. */
   exportOnly?: boolean;
-  /** Write generator + model card when the run reaches config.steps (default true). */
+  /** Write generator + model card when the run ends: at config.steps or stopped (default true). */
   export?: boolean;
   vggDir?: string;
   set5Dir?: string;
@@ -65,8 +66,8 @@ export interface TrainOptions {
   decodeWorkers?: number;
   /** Memory for decoded training images kept across epochs (default 1 GiB, or $VIVID_IMAGE_CACHE_MB). */
   imageCacheBytes?: number;
-  /** Stop cleanly (checkpoint, return) on SIGINT/SIGTERM (the CLI sets this). */
-  handleSignals?: boolean;
+  /** Stop cleanly (checkpoint, export, return) once this is requested; the CLI routes SIGINT/SIGTERM to it. */
+  stop?: StopRequest;
   /** On resume, start a fresh data order instead of the checkpoint's (after images were added or removed). */
   newDataOrder?: boolean;
   /** Stop cleanly, as on SIGTERM, once this many seconds of training have passed (checked after each step). */
@@ -83,12 +84,19 @@ export interface TrainResult {
   step: number;
   /** true when a signal or the time limit ended the run early. */
   stopped: boolean;
+  /** Why a stop was requested (a signal during the final export counts too). */
+  stopReason: StopReason | null;
   checkpoint: string | null;
   rollbacks: number;
   backoff: number;
   /** Share of this session's step time spent waiting for data. */
   dataWaitShare: number;
   exported?: ExportResult;
+}
+
+/** How to use what a run handed over. */
+function useLine(weightsPath: string, config: TrainConfig): string {
+  return `use it: npx vivid upscale --model ${weightsPath} photo.png -o photo-x${config.generator.scale}.png`;
 }
 
 async function defaultStep(rt: Runtime, config: TrainConfig, opts: { vggDir?: string }): Promise<StepLike> {
@@ -121,19 +129,9 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const rt = opts.rt ?? (await Runtime.create(opts.backend));
   let step: StepLike | null = null;
   let loader: ImageLoader | null = null;
-  let stopRequested = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (stopRequested) {
-      say(`${sig} again: quitting without a new checkpoint (the last one is intact)`);
-      process.exit(130);
-    }
-    stopRequested = true;
-    say(`${sig}: finishing the current step, then saving a checkpoint (send again to quit at once)`);
-  };
-  if (opts.handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const stop = opts.stop ?? new StopRequest();
+  const stopLog = stop.log;
+  stop.log = say;
 
   try {
     step = await (opts.createStep ?? defaultStep)(rt, config, { vggDir });
@@ -178,7 +176,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const writeCurves = () => writeFileSync(curvesPath, renderCurves(history, `viVID training — ${out}`));
     let waitTotal = 0, stepTotal = 0;
 
-    const doExport = async (): Promise<ExportResult> => {
+    /** `evaluate`: measure Set5 for the card when validation at this step did not already. */
+    const doExport = async (evaluate = true): Promise<ExportResult> => {
       const set5Dir = opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4');
       const v = history.validation.at(-1);
       // Validation on Set5 at this very step already measured what the model card wants.
@@ -193,7 +192,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         gpu: { backend: rt.gpu.backend, info: rt.gpu.info },
         lastLosses: history.drawable().at(-1),
         dataWaitShare: stepTotal ? waitTotal / stepTotal : undefined,
-        set5Dir,
+        set5Dir: evaluate ? set5Dir : undefined,
         set5Known: known && { psnr_y: known.psnr_y, ssim_y: known.ssim_y, bicubic_psnr_y: known.bicubic_psnr_y, bicubic_ssim_y: known.bicubic_ssim_y },
       });
       say(`wrote ${r.weightsPath} and ${r.cardPath}${r.set5 ? ` (Set5 PSNR-Y ${r.set5.psnr_y.toFixed(2)} dB, SSIM-Y ${r.set5.ssim_y.toFixed(4)}; bicubic ${r.set5.bicubic_psnr_y.toFixed(2)} dB)` : ''}`);
@@ -202,7 +201,14 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     };
     if (opts.exportOnly) {
       const exported = await doExport();
-      return { step: s, stopped: false, checkpoint: lastSaved, rollbacks: 0, backoff, dataWaitShare: 0, exported };
+      return { step: s, stopped: false, stopReason: stop.reason, checkpoint: lastSaved, rollbacks: 0, backoff, dataWaitShare: 0, exported };
+    }
+    if (s >= config.steps && opts.resume) {
+      say(`the checkpoint is at step ${s}, the run's last step (steps ${config.steps}): nothing to train. ` +
+        `To continue it, raise the step count, e.g. --steps ${s + Math.max(1000, config.checkpointEvery)} (or "steps" in the config) with --resume.`);
+      const exported = opts.export !== false && exportedStep(out) !== s ? await doExport() : undefined;
+      if (exportedStep(out) === s) say(useLine(join(out, 'generator.safetensors'), config));
+      return { step: s, stopped: false, stopReason: stop.reason, checkpoint: lastSaved, rollbacks: 0, backoff, dataWaitShare: 0, exported };
     }
 
     const workers = opts.worker === false ? 0 : opts.decodeWorkers ?? defaultWorkers();
@@ -249,7 +255,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     say(`training ${config.stage} on ${files.length} images (${workers ? `${workers} decode worker${workers > 1 ? 's' : ''}` : 'decoding in-thread'}), steps ${s + 1}…${config.steps}, out ${out}`);
     progress.startAt(s);
     const deadline = opts.timeLimitS === undefined ? Infinity : performance.now() + 1000 * opts.timeLimitS;
-    while (s < config.steps && !stopRequested) {
+    while (s < config.steps && !stop.requested) {
       const next = s + 1;
       const { batch, state, waitMs } = await source.next();
       if (opts.poison && opts.poison.step === next && poisoned < (opts.poison.times ?? 1)) {
@@ -292,12 +298,12 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       for (const k of LOSS_KEYS) if (res[k] !== undefined) entry[k] = res[k];
       record({ ...entry, lr, ms: Math.round(ms * 10) / 10, waitMs: Math.round(waitMs * 10) / 10 });
       progress.update(s, `${formatLosses(res)}  lr ${lr.toExponential(1)}  data wait ${((100 * waitTotal) / stepTotal).toFixed(0)}%`);
-      if (performance.now() >= deadline && !stopRequested) {
-        stopRequested = true;
-        say(`time limit of ${opts.timeLimitS} s reached: saving a checkpoint`);
+      if (performance.now() >= deadline && !stop.requested) {
+        stop.request('time limit');
+        say(`time limit of ${opts.timeLimitS} s reached: saving a checkpoint and the generator`);
       }
 
-      if (s % config.checkpointEvery === 0 || s === config.steps || stopRequested) {
+      if (s % config.checkpointEvery === 0 || s === config.steps || stop.requested) {
         lastSaved = await save();
         rollbacksHere = 0;
       }
@@ -310,20 +316,22 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       }
     }
     // A signal during validation can land after this step's checkpoint decision.
-    if (stopRequested && savedStep !== s) lastSaved = await save();
+    if (stop.requested && savedStep !== s) lastSaved = await save();
     writeCurves();
     const dataWaitShare = stepTotal ? waitTotal / stepTotal : 0;
     const stopped = s < config.steps;
     progress.done(stopped ? `stopped at step ${s}` : `data wait ${(100 * dataWaitShare).toFixed(1)}%`);
     record({ event: stopped ? 'stop' : 'done', step: s, dataWaitShare, rollbacks });
     if (stopped) say(`stopped at step ${s}; checkpoint ${lastSaved}. Continue with --resume.`);
-    const exported = !stopped && opts.export !== false ? await doExport() : undefined;
-    return { step: s, stopped, checkpoint: lastSaved, rollbacks, backoff, dataWaitShare, exported };
+    // A stopped run still hands over its generator (Set5 scores are left to `--export` or
+    // `vivid eval`, so that a stop stays prompt); at step 0 there is nothing trained to hand over.
+    let exported: ExportResult | undefined;
+    if (opts.export !== false && s > 0) exported = await doExport(!stopped);
+    else if (stopped) say('nothing trained yet: no generator written');
+    if (exported) say(useLine(exported.weightsPath, config));
+    return { step: s, stopped, stopReason: stop.reason, checkpoint: lastSaved, rollbacks, backoff, dataWaitShare, exported };
   } finally {
-    if (opts.handleSignals) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    stop.log = stopLog;
     await loader?.close();
     step?.dispose();
     if (ownRuntime) rt.destroy();

@@ -131,10 +131,28 @@ export class FfmpegProcess {
     });
   }
 
-  /** Throw with ffmpeg's own message when it exited with an error (unless we killed it). */
-  async check(): Promise<void> {
+  /**
+   * Throw with ffmpeg's own message when it exited with an error (unless we killed it). For a
+   * decoder, `decoded` says how it went: ffmpeg exits 0 on a cut-off or damaged file after
+   * decoding what it could, so errors on its stderr (it runs at -loglevel error) together with
+   * fewer frames than the container announced (or an unknown count) mean a damaged input —
+   * never a silently truncated result. Errors with every frame decoded are benign stream quirks.
+   */
+  async check(decoded?: { file: string; frames: number; expected: number }): Promise<void> {
     const code = await this.exited;
-    if (code !== 0 && !this.killed) throw new Error(`ffmpeg (${this.role}) failed with exit code ${code}:\n${this.stderr.trim()}`);
+    if (this.killed) return;
+    if (code !== 0) {
+      const what = decoded ? `${decoded.file}: ffmpeg could not decode the video (exit code ${code}, after ${decoded.frames} frames)` : `ffmpeg (${this.role}) failed with exit code ${code}`;
+      throw new Error(`${what}:\n${this.stderr.trim()}`);
+    }
+    const errors = this.stderr.trim();
+    if (decoded && errors && (decoded.expected === 0 || decoded.frames < decoded.expected)) {
+      const of = decoded.expected ? ` of the ${decoded.expected} the container announces` : '';
+      throw new Error(
+        `${decoded.file}: damaged or cut-off video: ffmpeg decoded ${decoded.frames} frame${decoded.frames === 1 ? '' : 's'}${of} and reported:\n` +
+          `${errors.split('\n').slice(0, 8).join('\n')}\nNothing was written; repair or re-download the file (or pass --frames ${decoded.frames} to keep the frames that decode).`,
+      );
+    }
   }
 
   kill(): void {

@@ -61,16 +61,17 @@ export function videoSource(ffmpeg: string, file: string, info: VideoInfo, limit
   proc.child.stdin!.end();
   const reader = new FrameReader(proc.child.stdout!, info.width * info.height * 3);
   let index = 0;
+  const total = limit !== undefined && info.frames ? Math.min(limit, info.frames) : limit ?? info.frames;
   return {
     width: info.width,
     height: info.height,
-    total: limit !== undefined && info.frames ? Math.min(limit, info.frames) : limit ?? info.frames,
+    total,
     async next() {
       const bytes = await reader.next();
       return bytes ? { name: frameName(index++), image: rgb24ToImage(bytes, info.width, info.height) } : null;
     },
     close: () => proc.kill(),
-    check: () => proc.check(),
+    check: () => proc.check({ file, frames: index, expected: total }),
   };
 }
 

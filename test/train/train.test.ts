@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/graph/runtime.ts';
 import { checkpointPath, decodeCheckpoint, listCheckpoints } from '../../src/train/checkpoint.ts';
+import { exportedStep } from '../../src/train/export.ts';
 import { train, type TrainOptions } from '../../src/train/run.ts';
 import type { TrainConfig } from '../../src/train/types.ts';
 import { loadGenerator } from '../../src/models/load.ts';
@@ -134,14 +135,30 @@ describe('training loop', () => {
     expect([...losses(config).keys()]).toEqual([1, 2, 3, 4]);
   });
 
-  it('--time-limit stops after the step that crosses it, with a checkpoint to resume from', async () => {
+  it('--time-limit stops after the step that crosses it, with a checkpoint and the generator of that step', async () => {
     const config = tinyConfig(data, { steps: 50, checkpointEvery: 100 });
     const messages: string[] = [];
-    const r = await train(config, { ...quiet(messages), timeLimitS: 1e-3 });
+    const r = await train(config, { ...quiet(messages), export: true, timeLimitS: 1e-3 });
     expect(r.stopped).toBe(true);
+    expect(r.stopReason).toBe('time limit');
     expect(r.step).toBe(1);
     expect(messages.some((m) => /time limit of 0.001 s reached/.test(m))).toBe(true);
     expect(listCheckpoints(join(config.out, 'checkpoints')).map((c) => c.step)).toEqual([1, 0]);
+    expect(exportedStep(config.out)).toBe(1);
+    expect(JSON.parse(readFileSync(join(config.out, 'model-card.json'), 'utf8')).training.steps).toBe(1);
+    expect(messages).toContain(`use it: npx vivid upscale --model ${join(config.out, 'generator.safetensors')} photo.png -o photo-x4.png`);
+  });
+
+  it('--resume at the last step says how to continue and keeps the generator current', async () => {
+    const config = tinyConfig(data, { steps: 2, checkpointEvery: 2 });
+    await train(config, quiet());
+    expect(exportedStep(config.out)).toBe(null); // export: false in quiet()
+    const messages: string[] = [];
+    const r = await train(config, { ...quiet(messages), export: true, resume: true });
+    expect(r.step).toBe(2);
+    expect(messages.some((m) => /at step 2, the run's last step \(steps 2\): nothing to train\. To continue it, raise the step count, e\.g\. --steps 1002/.test(m)), messages.join('\n')).toBe(true);
+    expect(exportedStep(config.out)).toBe(2);
+    expect(messages.some((m) => m.startsWith('use it: npx vivid upscale --model '))).toBe(true);
   });
 
   it('parses --time-limit durations and refuses nonsense', () => {
