@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from './graph/runtime.ts';
 import { backendFromEnv, type Backend } from './graph/device.ts';
 import { abortError, upscaleTiled } from './inference/tiling.ts';
-import type { RgbImage } from './io/image.ts';
+import { quantize, type RgbImage } from './io/image.ts';
 import { InferenceGenerator } from './models/inference.ts';
 import { builtinModels, loadGenerator, type LoadedGenerator } from './models/load.ts';
 import type { PytorchArch } from './models/pytorch-import.ts';
@@ -21,7 +21,8 @@ export { Tensor } from './graph/tensor.ts';
 export { Generator, PAPER_SRRESNET, type GeneratorConfig } from './models/generator.ts';
 export { InferenceGenerator } from './models/inference.ts';
 export { loadGenerator, saveGenerator, builtinModels, parseGeneratorFile, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
-export { detectPytorchGenerator, type PytorchArch, type HostTensor } from './models/pytorch-import.ts';
+export { detectPytorchGenerator, type PytorchArch } from './models/pytorch-import.ts';
+export type { HostTensor } from './graph/tensor.ts';
 export { upscaleTiled, receptiveRadius, autoTileSize, type TileOptions } from './inference/tiling.ts';
 export { evaluate, bicubicUpscaler, type EvalReport, type ImageResult, type Upscaler } from './eval/evaluate.ts';
 export { findPairs, type EvalPair } from './eval/dataset.ts';
@@ -149,7 +150,7 @@ export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): Image
   if (data instanceof Float32Array) {
     for (let i = 0; i < n; i++) data[i] = Math.min(1, Math.max(0, img.data[i]!));
   } else {
-    for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
+    for (let i = 0; i < n; i++) data[i] = quantize(img.data[i]!, 255);
   }
   return { width: img.width, height: img.height, data };
 }
