@@ -5,13 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { readSafetensors, writeSafetensors } from '../src/io/weights/safetensors.ts';
+import type { HostTensor } from '../src/graph/tensor.ts';
 import type { NamedTensor } from '../src/io/weights/types.ts';
 import { PAPER_SRRESNET } from '../src/models/generator.ts';
 import { convFlops, discriminatorFlops, generatorFlops, generatorStepFlops, vggFlops } from '../src/models/flops.ts';
 import { PAPER_DISCRIMINATOR } from '../src/models/discriminator.ts';
 import { quantile, relL2 as tfjsRelL2 } from './tfjs/util.ts';
 
-export type HostTensor = { shape: number[]; data: Float32Array };
+export type { HostTensor } from '../src/graph/tensor.ts';
 export type HostMap = Map<string, HostTensor>;
 
 export type CaseKind = 'conv-fwd' | 'conv-bwd-input' | 'conv-bwd-filter' | 'gen' | 'train' | 'gan';

@@ -642,9 +642,9 @@ const CONV_NOTES = `- viVID's conv2d (src/kernels/conv2d.ts, default \`algorithm
   GEMMs (\`wino_gemm\`; \`wino_bwd_w_gemm\` for the weight gradient, weights read through
   uniform-buffer windows), then the output transform with the fused bias/activation epilogue. The
   Winograd variants (F(2×2, 3×3), F(4×4, 3×3), the weight-gradient tiling) are being changed commit
-  by commit: the header of src/kernels/conv2d.ts at the commit named at the top says which one a
+  by commit: the header of src/kernels/conv2d.ts (src/kernels/conv2d/router.ts since the split) at the commit named at the top says which one a
   run measured. **Stride-1 convs with 3 channels on one side** (the 9×9 head 3→64 and tail 64→3,
-  kernels up to 9×9) take the RGB kernels of shaders/conv2d_rgb.wgsl (src/kernels/conv2d_rgb.ts,
+  kernels up to 9×9) take the RGB kernels of shaders/conv2d_rgb.wgsl (src/kernels/conv2d/rgb.ts,
   since commit 7d661d7; notes below). **Everything else uses the direct kernels** in
   shaders/conv2d.wgsl: strided convs, other shapes (\`algorithm: 'direct'\` forces them everywhere).
 - **Mesa 25's llvmpipe splits every storage-buffer element load into per-lane scalar loads**

@@ -16,27 +16,10 @@
 // Weight gradient: F(3×3, 6×6), the transpose of F(6×6, 3×3) (wino6_input, wino6_dy,
 // wino_bwd_w_gemm × 64 over chunks of tiles, wino6_dw_out).
 //
-// Measured (conv 3×3 64→64 on [16, 96, 96, 64], GFLOP/s from process CPU time scaled to the 2
-// cores idle, bench/conv.ts; load average 5–8 from other processes during all runs):
-//                       GL before → after        Vulkan before → after
-//   forward             17.8 → 42.7              12.6 → 24.2
-//   input gradient      17.5 → 40.9              12.7 → 22.9
-//   weight gradient     11.5 → 48.3              7.0 → 33.6
-// Steps on GL (profile at N = 4, forward / weight gradient): GEMM with U in uniform windows,
-// 8 tiles × 16 channels per lane: 17.8 → 26; V loaded as vec4: → 29; F(4×4, 3×3): → 41.
-// Weight gradient: F(3×3, 2×2) Winograd, 8 ci × 16 co per lane with scalar V loads: 17; vec4 V
-// loads: 36; F(3×3, 4×4): 48. F(4×4) → F(6×6) for all three (1.78 multiplies per output
-// instead of 2.25, and fewer transform loads and stores per output): 10–20% less CPU, see
-// docs/BENCHMARKS.md "conv2d method notes".
-// Then: all 64 GEMMs of a ci chunk in one dispatch, U in workgroup memory read at constant
-// offsets (wino_gemm, which says why): the GEMMs of an MSE step 3248 → 1279 ms replayed. What did
-// not help (llvmpipe, GL; with the earlier uniform-window GEMM, 8 tiles × 16 channels per lane):
-// U in workgroup memory read at loop-dependent offsets (per-lane loads); U in a storage buffer in
-// the same GEMM (2× slower: 164 → 346 ms); V in [ξ, cin/4, tiles] layout (no change); lanes over
-// output channels instead of workgroup_id.y (no change); workgroup sizes 16–128 (no change);
-// lanes that run past the end instead of returning early (slower); blocks past 8 × 4 vec4
-// accumulators per lane (spills: 16 × 4 took 3×); for the weight-gradient GEMM 8 × 4 beat 4 × 4,
-// 8 × 2, 16 × 2, 8 × 8.
+// Why Winograd here: on llvmpipe/lavapipe every storage load is a per-lane scalar load with a
+// bounds check, so the direct kernel is bound by loads per multiply-add; these GEMMs do far
+// fewer of both. The measurements behind each choice (tile sizes, lanes, U in workgroup memory)
+// and what did not help are in docs/BENCHMARKS.md, "Winograd kernel history".
 
 override WG: u32 = 64;
 override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh

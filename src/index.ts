@@ -8,7 +8,7 @@
 import { Runtime } from './graph/runtime.ts';
 import { backendFromEnv, type Backend } from './graph/device.ts';
 import { abortError, checkTileOptions, upscaleTiled } from './inference/tiling.ts';
-import type { RgbImage } from './io/image.ts';
+import { quantize, type RgbImage } from './io/image.ts';
 import { InferenceGenerator } from './models/inference.ts';
 import { builtinModels, loadGenerator, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
 import type { PytorchArch } from './models/pytorch-import.ts';
@@ -162,7 +162,7 @@ export function fromRgbImage<D extends PixelData>(img: RgbImage, like: D): Image
   if (data instanceof Float32Array) {
     for (let i = 0; i < n; i++) data[i] = Math.min(1, Math.max(0, img.data[i]!));
   } else {
-    for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * max);
+    for (let i = 0; i < n; i++) data[i] = quantize(img.data[i]!, max);
   }
   return { width: img.width, height: img.height, channels: img.channels, data };
 }

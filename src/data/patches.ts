@@ -17,7 +17,13 @@ import { join } from 'node:path';
 import { gaussianBlur, imresize } from './resize.ts';
 import type { RgbImage } from '../io/image.ts';
 import { Rng } from '../util/rng.ts';
-import type { Batch } from '../train/types.ts';
+
+/** N training pairs: [N, lr, lr, 3] and [N, hr, hr, 3] RGB in [0,1], NHWC. */
+export interface Batch {
+  lr: Float32Array;
+  hr: Float32Array;
+  n: number;
+}
 
 const IMAGE = /\.(png|jpe?g)$/i;
 

@@ -2,7 +2,7 @@
 // scale-pixel border shaved, a bicubic baseline, and for sequences a temporal-flicker measure.
 
 import { imresize } from '../data/resize.ts';
-import { readImage, type RgbImage } from '../io/image.ts';
+import { quantize, readImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair, type PairMetrics } from '../metrics/quality.ts';
 import { findPairs, type EvalPair } from './dataset.ts';
 
@@ -40,7 +40,7 @@ function meanOf(rows: ImageResult[]): PairMetrics & { flicker?: number } {
 }
 
 function flicker(sr: RgbImage, srPrev: RgbImage, hr: RgbImage, hrPrev: RgbImage): number {
-  const q = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
+  const q = (v: number) => quantize(v, 255);
   let s = 0;
   let n = 0;
   for (let i = 0; i < hr.data.length; i++) {

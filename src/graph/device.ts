@@ -1,8 +1,8 @@
 // Device acquisition through Dawn (npm `webgpu`) in Node, or navigator.gpu in a browser.
 // Backends: 'vulkan' (core feature level; lavapipe on CPU-only machines) and 'opengl'
 // (compatibility feature level on EGL surfaceless; llvmpipe on CPU-only machines).
-// 'auto' takes the first working adapter in an order that prefers OpenGL on software
-// adapters (measured ~1.6x faster than lavapipe for our kernels) and Vulkan on hardware.
+// 'auto' prefers Vulkan on hardware and OpenGL on software adapters (llvmpipe runs the work
+// inside submit and needs no tick throttling; measurements in docs/BENCHMARKS.md).
 
 export type Backend = 'auto' | 'vulkan' | 'opengl' | 'browser';
 
@@ -50,15 +50,10 @@ export class GpuUnavailableError extends Error {
  * dawn.node settles its promises (mapAsync, onSubmittedWorkDone) by re-queuing a device tick with
  * the global setImmediate for as long as one is pending (its AsyncRunner; crbug.com/dawn/1127),
  * so while the GPU works the JS thread spins at 100%. With a software driver that core is one
- * the driver's threads need: on this 2-core machine the Vulkan MSE step took 5.3–6.9 s with the
- * JS thread busy for 4.0–5.4 s of it, and 4.2–4.4 s (JS thread 0.3 s) with a tick every
- * millisecond. So while a runtime on lavapipe lives, dawn's tick (an anonymous native function
- * without parameters; Node's own code does not use the global) runs from a 1 ms timer instead:
- * the global setImmediate is wrapped when the first such runtime is created and restored when
- * the last one is destroyed (other callbacks go to the original unchanged). OpenGL runs the work
- * inside submit (its JS thread used 0.1–0.16 s per step either way, and its GAN step measured a
- * few % slower with the timer), and a hardware GPU needs no CPU core: both keep the spin and
- * leave the global alone.
+ * the driver's threads need, so on lavapipe dawn's tick (an anonymous native function without
+ * parameters; Node's own code does not use the global) runs from a 1 ms timer instead. OpenGL
+ * runs the work inside submit and a hardware GPU needs no CPU core: both keep the spin.
+ * (Measurements: docs/BENCHMARKS.md, "dawn.node tick throttling".)
  */
 function holdDawnTickThrottle(): () => void {
   const g = globalThis as unknown as { setImmediate: typeof setImmediate };
@@ -148,9 +143,8 @@ export async function acquireGpu(backend: Backend = backendFromEnv()): Promise<G
     if (backend === 'auto' && found.length && b === 'vulkan' && !isSoftware(found[0]!.adapter.info)) break;
   }
   if (!found.length) throw new GpuUnavailableError(`Tried ${failures.join('; ')}.`);
-  // On software adapters OpenGL (llvmpipe) ran our kernels ~1.6x faster than Vulkan (lavapipe)
-  // while dawn.node's waits spun the JS thread on Vulkan; with holdDawnTickThrottle the two are
-  // about even (docs/BENCHMARKS.md).
+  // Software adapters: OpenGL first (no tick throttling needed; with it the two backends are
+  // about even, docs/BENCHMARKS.md).
   const pick = found.find((f) => f.backend === 'opengl' && isSoftware(f.adapter.info)) ?? found[0]!;
   const gpu = await makeDevice(pick.instance, pick.adapter, pick.backend);
   if (pick.backend === 'vulkan' && isSoftware(pick.adapter.info)) gpu.release = holdDawnTickThrottle();

@@ -8,6 +8,12 @@ import type { Runtime } from './runtime.ts';
 
 export type Shape = readonly number[];
 
+/** A tensor's values on the host (weights files, checkpoints, snapshots). */
+export interface HostTensor {
+  shape: Shape;
+  data: Float32Array;
+}
+
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) {

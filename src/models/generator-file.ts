@@ -5,8 +5,9 @@
 import { readSafetensors } from '../io/weights/safetensors.ts';
 import type { NamedTensor } from '../io/weights/types.ts';
 import type { GeneratorConfig } from './generator.ts';
+import type { HostTensor } from '../graph/tensor.ts';
+import type { PytorchArch } from './pytorch-import.ts';
 import { checkGeneratorWeights, parseGeneratorConfig } from './validate-config.ts';
-import type { HostTensor, PytorchArch } from './pytorch-import.ts';
 
 export interface LoadedGenerator {
   config: GeneratorConfig;

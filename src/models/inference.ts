@@ -7,11 +7,10 @@ import * as op from '../autograd/ops.ts';
 import { compute, constant, owned, type Var } from '../autograd/tape.ts';
 import * as conv from '../kernels/conv2d/index.ts';
 import type { Runtime } from '../graph/runtime.ts';
-import type { Tensor } from '../graph/tensor.ts';
+import type { HostTensor, Tensor } from '../graph/tensor.ts';
 import { bicubicSkipKernel } from './bicubic-skip.ts';
 import type { Generator, GeneratorConfig } from './generator.ts';
 import { type ConvStage, type Layer, srresnetForward, srresnetLayers, stagesOf } from './srresnet.ts';
-import type { HostTensor } from './pytorch-import.ts';
 
 interface Stage {
   w: Tensor;

@@ -11,8 +11,9 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import type { NamedTensor } from '../io/weights/types.ts';
 import type { GeneratorConfig } from './generator.ts';
 import { floats, parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';
+import type { HostTensor } from '../graph/tensor.ts';
 import { checkGeneratorWeights, parseGeneratorConfig } from './validate-config.ts';
-import { detectPytorchGenerator, mapPytorchGenerator, type HostTensor, type PytorchArch } from './pytorch-import.ts';
+import { detectPytorchGenerator, mapPytorchGenerator, type PytorchArch } from './pytorch-import.ts';
 
 // The parser is browser-safe and lives apart; re-exported so Node callers keep one import.
 export { parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';

@@ -3,7 +3,7 @@
 
 import { Param, Var } from '../autograd/tape.ts';
 import type { Runtime } from '../graph/runtime.ts';
-import type { Tensor } from '../graph/tensor.ts';
+import type { HostTensor, Tensor } from '../graph/tensor.ts';
 import type { Rng } from '../util/rng.ts';
 
 export abstract class Module {
@@ -72,7 +72,7 @@ export abstract class Module {
   }
 
   /** Overwrite parameters and buffers from host arrays; every name must match in shape. */
-  load(values: Map<string, { shape: readonly number[]; data: Float32Array }>, source = 'weights'): void {
+  load(values: Map<string, HostTensor>, source = 'weights'): void {
     const state = this.state();
     const problems: string[] = [];
     for (const [name, v] of state) {
@@ -86,8 +86,8 @@ export abstract class Module {
   }
 
   /** Read parameters and buffers back to the host. */
-  async snapshot(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
-    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  async snapshot(): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
     for (const [name, v] of this.state()) out.set(name, { shape: [...v.shape], data: await v.value.read() });
     return out;
   }

@@ -2,12 +2,8 @@
 // architecture detected from tensor names and shapes. Conv weights go from PyTorch's OIHW to
 // our HWIO; batch-norm `num_batches_tracked` counters are dropped.
 
+import type { HostTensor } from '../graph/tensor.ts';
 import type { GeneratorConfig } from './generator.ts';
-
-export interface HostTensor {
-  shape: readonly number[];
-  data: Float32Array;
-}
 
 export type PytorchArch = 'leftthomas' | 'srresnet-tutorial';
 

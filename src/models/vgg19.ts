@@ -7,6 +7,7 @@
 import * as op from '../autograd/ops.ts';
 import { Var } from '../autograd/tape.ts';
 import type { Runtime } from '../graph/runtime.ts';
+import type { HostTensor } from '../graph/tensor.ts';
 
 export const VGG19_LAYERS: ReadonlyArray<{ name: string; cin: number; cout: number; poolAfter: boolean }> = [
   { name: 'block1_conv1', cin: 3, cout: 64, poolAfter: false },
@@ -30,7 +31,7 @@ export const VGG19_LAYERS: ReadonlyArray<{ name: string; cin: number; cout: numb
 const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 
 export interface VggWeights {
-  get(name: string): { shape: readonly number[]; data: Float32Array } | undefined;
+  get(name: string): HostTensor | undefined;
 }
 
 export class Vgg19Features {

@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { evaluate } from '../eval/evaluate.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import type { HostTensor } from '../graph/tensor.ts';
 import type { RgbImage } from '../io/image.ts';
 import { readSafetensors } from '../io/weights/safetensors.ts';
 import { saveGenerator } from '../models/load.ts';
@@ -18,7 +19,7 @@ export interface ExportInput {
   step: number;
   wallMs: number;
   imageCount: number;
-  weights: Map<string, { shape: readonly number[]; data: Float32Array }>;
+  weights: Map<string, HostTensor>;
   upscale: (lr: RgbImage) => Promise<RgbImage>;
   gpu: { backend: string; info: { vendor: string; architecture: string; device: string; description: string } };
   lastLosses?: LossPoint;
@@ -52,7 +53,7 @@ export async function exportModel(outDir: string, x: ExportInput): Promise<Expor
   const weightsPath = join(outDir, 'generator.safetensors');
   const cardPath = join(outDir, 'model-card.json');
   const params = [...x.weights].filter(([n]) => !n.includes('running_')).reduce((s, [, t]) => s + t.data.length, 0);
-  saveGenerator(weightsPath, c.generator, x.weights as Map<string, { shape: number[]; data: Float32Array }>, {
+  saveGenerator(weightsPath, c.generator, x.weights, {
     'vivid.stage': c.stage,
     'vivid.steps': String(x.step),
     'vivid.trainConfig': JSON.stringify(c),

@@ -11,7 +11,7 @@ import { Adam } from '../autograd/adam.ts';
 import * as op from '../autograd/ops.ts';
 import { backward, clearTape, constant, noGrad, scope, type Param, type Var } from '../autograd/tape.ts';
 import type { Runtime } from '../graph/runtime.ts';
-import type { Tensor } from '../graph/tensor.ts';
+import type { HostTensor, Tensor } from '../graph/tensor.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
 import type { RgbImage } from '../io/image.ts';
 import { nonFinite } from '../kernels/adam.ts';
@@ -24,7 +24,6 @@ import type { Module } from '../models/module.ts';
 import { Vgg19Features, VGG19_LAYERS } from '../models/vgg19.ts';
 import type { Batch, StepLosses, TrainConfig, TrainState } from './types.ts';
 
-type HostTensor = { shape: readonly number[]; data: Float32Array };
 
 export class TrainingStep {
   private constructor(

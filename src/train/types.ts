@@ -1,6 +1,7 @@
 // The contract between the training loop (src/train/run.ts: config, data, progress, logs,
 // checkpoints, validation, signals) and the GPU training step (src/train/step.ts).
 
+import type { HostTensor } from '../graph/tensor.ts';
 import type { GeneratorConfig } from '../models/generator.ts';
 
 export interface TrainConfig {
@@ -58,12 +59,8 @@ export interface StepLosses {
   d?: number;
 }
 
-export interface Batch {
-  /** [N, lr, lr, 3] and [N, hr, hr, 3] RGB in [0,1], NHWC. */
-  lr: Float32Array;
-  hr: Float32Array;
-  n: number;
-}
+/** The sampler's batches are defined with it (data/patches.ts). */
+export type { Batch } from '../data/patches.ts';
 
 /** Host copy of all training state that a checkpoint holds (tensors by name). */
-export type TrainState = Map<string, { shape: number[]; data: Float32Array }>;
+export type TrainState = Map<string, HostTensor>;

@@ -4,7 +4,7 @@
 
 import { Generator, type GeneratorConfig } from '../../src/models/generator.ts';
 import { saveGenerator } from '../../src/models/load.ts';
-import type { HostTensor } from '../../src/models/pytorch-import.ts';
+import type { HostTensor } from '../../src/graph/tensor.ts';
 import type { Runtime } from '../../src/graph/runtime.ts';
 import { Rng } from '../../src/util/rng.ts';
 

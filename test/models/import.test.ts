@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadWeightsFile } from '../../src/io/weights/index.ts';
 import { Generator } from '../../src/models/generator.ts';
 import { loadGenerator } from '../../src/models/load.ts';
-import { detectPytorchGenerator, mapPytorchGenerator, oihwToHwio, type HostTensor } from '../../src/models/pytorch-import.ts';
+import type { HostTensor } from '../../src/graph/tensor.ts';
+import { detectPytorchGenerator, mapPytorchGenerator, oihwToHwio } from '../../src/models/pytorch-import.ts';
 import { gpu } from '../helpers/gpu.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
