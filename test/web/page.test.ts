@@ -18,6 +18,7 @@ import { loadGenerator } from '../../src/models/load.ts';
 import { buildWeb, type BuildResult } from '../../web/build.ts';
 import { serveStatic, type StaticServer } from '../../web/serve.ts';
 import type { PageHooks } from '../../web/hooks.ts';
+import { CHROMIUM_ARGS } from '../helpers/chromium.ts';
 import { hasShared, sharedPath } from '../helpers/shared.ts';
 
 const CHROMIUM = process.env.VIVID_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,18 +27,6 @@ const CHROMIUM = process.env.VIVID_CHROMIUM ?? '/usr/bin/chromium';
 const LR = 'data/set5/x4/img_003_SRF_4_LR.png';
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 
-// SwiftShader is Chromium's CPU Vulkan: --enable-unsafe-webgpu is what Linux builds need to
-// expose WebGPU at all; headless=new keeps the GPU process (old headless had none).
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const ready = existsSync(CHROMIUM) && hasShared(LR);
 
