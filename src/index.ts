@@ -25,7 +25,7 @@ export { detectPytorchGenerator, type PytorchArch, type HostTensor } from './mod
 export { upscaleTiled, receptiveRadius, autoTileSize, type TileOptions } from './inference/tiling.ts';
 export { evaluate, bicubicUpscaler, type EvalReport, type ImageResult, type Upscaler } from './eval/evaluate.ts';
 export { findPairs, type EvalPair } from './eval/dataset.ts';
-export { readImage, writeImage, decodeImage, encodePng, encodeJpeg, createImage, quantize8, type RgbImage } from './io/image.ts';
+export { readImage, writeImage, decodeImage, encodeImage, probeImage, createImage, quantize8, DEFAULT_MAX_PIXELS, type RgbImage, type ImageFormat, type DecodeOptions, type EncodeOptions } from './io/image.ts';
 export { imresize, gaussianBlur } from './data/resize.ts';
 export { psnr, ssim, mse, rgbToY, evaluatePair, type PairMetrics } from './metrics/quality.ts';
 export { Progress, type ProgressOptions } from './util/progress.ts';

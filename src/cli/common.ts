@@ -4,9 +4,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Backend } from '../graph/device.ts';
+import { IMAGE_EXT } from '../io/image.ts';
 import type { PytorchArch } from '../models/pytorch-import.ts';
-
-export const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
 export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;

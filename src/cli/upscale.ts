@@ -10,9 +10,9 @@ import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getModel, defaultModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
-import { decodeImage, writeImage } from '../io/image.ts';
+import { decodeImage, IMAGE_EXT, probeImage, writeImage } from '../io/image.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, IMAGE_EXT, imagesUnder, intOption, MODEL_OPTIONS } from './common.ts';
+import { archOption, backendOption, describeModel, imagesUnder, intOption, MODEL_OPTIONS } from './common.ts';
 
 const USAGE = `usage: vivid upscale <files|dirs...> -o <file|dir> [options]
 
@@ -30,11 +30,6 @@ interface Job {
   input: string;
   output: string;
   label: string;
-}
-
-/** A 16-bit PNG keeps 16 bits on output: bit depth is byte 24 of the IHDR chunk. */
-function pngBitDepth(bytes: Uint8Array): number {
-  return bytes.length > 24 && bytes[0] === 0x89 && bytes[1] === 0x50 ? bytes[24]! : 8;
 }
 
 function outputName(rel: string, format: string | undefined): string {
@@ -116,7 +111,8 @@ export async function run(args: string[]): Promise<number> {
       }
       try {
         const bytes = new Uint8Array(await readFile(job.input));
-        const img = decodeImage(bytes, job.input);
+        const { bitDepth } = await probeImage(bytes, job.input); // a 16-bit input keeps 16 bits where the output format can
+        const img = await decodeImage(bytes, job.input);
         progress.setStatus(`${job.label} ${img.width}×${img.height}`);
         const sr = await upscaleTiled(model.rt, model, img, {
           tileSize: tileSize,
@@ -124,7 +120,7 @@ export async function run(args: string[]): Promise<number> {
           onProgress: (d, t) => progress.setStatus(`${job.label} tile ${d}/${t}`),
         });
         mkdirSync(dirname(job.output), { recursive: true });
-        await writeImage(job.output, sr, { bitDepth: pngBitDepth(bytes) === 16 ? 16 : 8 });
+        await writeImage(job.output, sr, { bitDepth });
         written++;
       } catch (e) {
         failed++;
