@@ -107,37 +107,4 @@ describe('vivid upscale', () => {
     expect(r.stderr).toMatch(/is the input itself; refusing to overwrite it/);
     expect(readFileSync(src).equals(before)).toBe(true);
   });
-
-  it('outputs into the input folder get the _x4 suffix (or --suffix)', async () => {
-    const inp = join(dir, 'same');
-    mkdirSync(inp);
-    await writeImage(join(inp, 'p.png'), gradient(6, 5));
-    const r = await runCli(['upscale', inp, '-o', inp, '-m', model, '--quiet']);
-    expect(r.code, r.stderr).toBe(0);
-    expect((await readImage(join(inp, 'p_x4.png'))).width).toBe(24);
-    expect((await readImage(join(inp, 'p.png'))).width).toBe(6);
-    const s = await runCli(['upscale', join(inp, 'p.png'), '-o', inp, '-m', model, '--suffix', '-big', '--quiet']);
-    expect(s.code, s.stderr).toBe(0);
-    expect(existsSync(join(inp, 'p-big.png'))).toBe(true);
-  });
-
-  it('an unwritable output folder fails before upscaling, naming the user path', async () => {
-    const src = join(dir, 'w.png');
-    await writeImage(src, gradient(6, 5));
-    const r = await runCli(['upscale', src, '-o', '/proc/vivid-no/out', '-m', model, '--quiet']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot write into the folder \/proc\/vivid-no\/out: /);
-    expect(r.stderr).not.toMatch(/\.tmp/);
-  });
-
-  it('--json prints what was written', async () => {
-    const src = join(dir, 'j.png');
-    await writeImage(src, gradient(6, 5));
-    const out = join(dir, 'j-out');
-    const r = await runCli(['upscale', '-i', src, '-o', out, '-n', model, '--json', '--quiet']);
-    expect(r.code, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ written: 1, skipped: 0, failed: 0 });
-    expect(j.outputs[0].output).toBe(join(out, 'j.png'));
-  });
 });
