@@ -21,8 +21,8 @@ export const spec = {
   },
   notes: [
     'Columns: PSNR-Y and SSIM-Y on luma (higher is better), PSNR-RGB, MSE on [0,1] values.',
-    'flicker (sequences only): mean absolute frame-to-frame change of (output − ground truth) on',
-    'luma, in 8-bit levels (0..255); 0 means the output changes between frames exactly as the',
+    'flicker (sequences only): mean absolute frame-to-frame change of (output − ground truth) over',
+    'the RGB samples, in 8-bit levels (0..255); 0 means the output changes between frames as the',
     'ground truth does. Lower is better.',
     '--json prints the per-image rows, the mean and the bicubic mean as JSON on stdout.',
   ].join('\n'),
