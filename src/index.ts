@@ -21,7 +21,7 @@ export { loadGenerator, builtinModels, parseGeneratorFile, type LoadedGenerator 
 export type { PytorchArch } from './models/pytorch-import.ts';
 export { upscaleTiled, type TileOptions } from './inference/tiling.ts';
 export { evaluate, type EvalReport, type ImageResult, type UpscaleFn } from './eval/evaluate.ts';
-export { readImage, writeImage, decodeImage, encodePng, encodeJpeg, type RgbImage } from './io/image.ts';
+export { readImage, writeImage, decodeImage, encodeImage, probeImage, DEFAULT_MAX_PIXELS, type RgbImage, type ImageFormat, type DecodeOptions, type EncodeOptions } from './io/image.ts';
 export { imresize } from './data/resize.ts';
 export { psnr, ssim } from './metrics/quality.ts';
 

@@ -4,9 +4,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Backend } from '../graph/device.ts';
+import { DEFAULT_MAX_PIXELS, IMAGE_EXT } from '../io/image.ts';
+import type { OptionTable } from './args.ts';
 import type { PytorchArch } from '../models/pytorch-import.ts';
-
-export const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
 export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
@@ -57,13 +57,19 @@ export function describeModel(info: { config: { scale: number; blocks: number; c
 
 /** The options every model-running command takes (spread into its parseArgs table). */
 export const MODEL_OPTIONS = {
-  model: { type: 'string' },
-  arch: { type: 'string' },
-  tile: { type: 'string' },
-  backend: { type: 'string' },
-  quiet: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+  model: { type: 'string', short: 'm', aliases: ['n'], value: '<M>', help: 'built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)' },
+  arch: { type: 'string', value: '<A>', help: 'PyTorch checkpoints: leftthomas | srresnet-tutorial (default: detected)' },
+  tile: { type: 'string', short: 't', value: '<N>', help: 'tile size in LR pixels (default: automatic)' },
+  'max-pixels': { type: 'string', value: '<N>', help: `refuse input images over N pixels, read from the header (default ${DEFAULT_MAX_PIXELS / 1e6} MP)` },
+} as const satisfies OptionTable;
+
+/** --max-pixels as a number (accepts 2e8 or 200000000). */
+export function maxPixelsOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1) throw new Error(`--max-pixels must be a positive number of pixels, got '${value}'`);
+  return Math.floor(n);
+}
 
 /**
  * A plain-text table: the first column left-aligned, the others right-aligned, a rule under the

@@ -5,7 +5,7 @@
 // part of the answer.
 
 import { basename, extname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand, UsageError, type CommandSpec } from './args.ts';
 import { imresize } from '../data/resize.ts';
 import { findPairs } from '../eval/dataset.ts';
 import { loadPair } from '../eval/evaluate.ts';
@@ -17,19 +17,19 @@ import { evaluatePair } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
 import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS, textTable } from './common.ts';
 
-const USAGE = `usage: vivid compare --models <A,B,...> --data <dir> -o <strip.png> [options]
-
-  --models <list>   comma-separated: built-in names, .safetensors or PyTorch .pth files
-  --data <dir>      pictures, in any layout \`vivid eval\` reads (name_HR/name_LR, HR/ + LR/, HR alone)
-  -o, --output      the strip to write (.png or .jpg): a row per picture,
-                    columns bicubic | each model | HR
-  --crop <N>        side of the cut region in HR pixels (default 128)
-  --at <x,y>        top-left corner of the region in HR pixels (default: the centre)
-  --images <N>      only the first N pictures
-  --arch <A>        PyTorch checkpoints: leftthomas | srresnet-tutorial
-  --tile <N>        tile size in LR pixels
-  --backend <B>     auto | vulkan | opengl
-  --quiet           no progress output`;
+export const spec = {
+  name: 'compare',
+  usage: '--models <A,B,...> --data <dir> -o <strip.png> [options]',
+  options: {
+    ...MODEL_OPTIONS,
+    models: { type: 'string', value: '<list>', help: 'comma-separated: built-in names, .safetensors or PyTorch .pth files\n(or one model with -m/--model)' },
+    data: { type: 'string', short: 'd', value: '<dir>', required: true, help: 'pictures, in any layout `vivid eval` reads (name_HR/name_LR, HR/ + LR/, HR alone)' },
+    output: { type: 'string', short: 'o', value: '<file>', required: true, help: 'the strip to write: a row per picture, columns bicubic | each model | HR' },
+    crop: { type: 'string', value: '<N>', help: 'side of the cut region in HR pixels (default 128)' },
+    at: { type: 'string', value: '<x,y>', help: 'top-left corner of the region in HR pixels (default: the centre)' },
+    images: { type: 'string', value: '<N>', help: 'only the first N pictures' },
+  },
+} as const satisfies CommandSpec;
 
 function parseAt(v: string | undefined): { x: number; y: number } | undefined {
   if (v === undefined) return undefined;
@@ -39,27 +39,9 @@ function parseAt(v: string | undefined): { x: number; y: number } | undefined {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...MODEL_OPTIONS,
-      models: { type: 'string' },
-      data: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      crop: { type: 'string' },
-      at: { type: 'string' },
-      images: { type: 'string' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parseCommand(spec, args);
   const specs = (values.models ?? values.model ?? '').split(',').filter(Boolean); // --model: one model, as elsewhere
-  if (!specs.length || !values.data || !values.output) {
-    console.error(USAGE);
-    return 2;
-  }
+  if (!specs.length) throw new UsageError('missing --models <list> (or -m/--model <M>): the models to compare', 'compare');
   try {
     const size = intOption(values.crop, 'crop', 8) ?? 128;
     const at = parseAt(values.at);

@@ -3,31 +3,25 @@
 // which loads without the pickle reader and carries its configuration in the metadata.
 
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadGenerator, saveGenerator } from '../models/load.ts';
+import { parseCommand, type CommandSpec } from './args.ts';
 import { archOption, describeModel } from './common.ts';
 
-const USAGE = `usage: vivid convert <in.pth|in.safetensors> <out.safetensors> [--arch leftthomas|srresnet-tutorial]`;
+export const spec = {
+  name: 'convert',
+  usage: '<in.pth|in.safetensors> <out.safetensors> [options]',
+  positionals: { name: 'the input checkpoint and the output .safetensors', min: 2, max: 2 },
+  options: { arch: { type: 'string', value: '<A>', help: 'leftthomas | srresnet-tutorial (default: detected)' } },
+} as const satisfies CommandSpec;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { arch: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [input, output] = positionals;
-  if (!input || !output || positionals.length > 2) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values, positionals } = parseCommand(spec, args);
+  const [input, output] = positionals as [string, string];
   if (extname(output) !== '.safetensors') throw new Error(`output must end in .safetensors, got ${output}`);
   const g = loadGenerator(input, { arch: archOption(values.arch) });
   const params = [...g.weights.values()].reduce((s, t) => s + t.data.length, 0);
   saveGenerator(output, g.config, g.weights, { 'vivid.source': input, 'vivid.arch': g.arch });
-  console.log(`wrote ${output}: ${describeModel(g)}, ${g.weights.size} tensors, ${params.toLocaleString('en')} values`);
+  if (values.json) console.log(JSON.stringify({ output, config: g.config, arch: g.arch, tensors: g.weights.size, values: params }));
+  else console.log(`wrote ${output}: ${describeModel(g)}, ${g.weights.size} tensors, ${params.toLocaleString('en')} values`);
   return 0;
 }

@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand, type CommandSpec } from './args.ts';
 import { imresize } from '../data/resize.ts';
 import { drawChart, sideBySide } from '../demo/chart.ts';
 import { defaultModel, getModel, shutdown } from '../index.ts';
@@ -13,39 +13,29 @@ import { upscaleTiled } from '../inference/tiling.ts';
 import { readImage, writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
+import { archOption, backendOption, describeModel, intOption, maxPixelsOption, MODEL_OPTIONS } from './common.ts';
 
-const USAGE = `usage: vivid demo [--model M] [--input img] [-o dir]
-
-  --model <M>      built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4,
-                   else ../shared/weights/srresnet8-pytorch/srresnet8_x4.pth)
-  --input <img>    upscale this image instead of the drawn chart
-  -o, --output     output folder (default: demo-output)
-  --tile <N>       tile size in LR pixels
-  --backend <B>    auto | vulkan | opengl`;
+export const spec = {
+  name: 'demo',
+  usage: '[options]',
+  options: {
+    ...MODEL_OPTIONS,
+    input: { type: 'string', short: 'i', value: '<img>', help: 'upscale this image instead of the drawn chart' },
+    output: { type: 'string', short: 'o', value: '<dir>', help: 'output folder (default: demo-output)' },
+  },
+} as const satisfies CommandSpec;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...MODEL_OPTIONS,
-      input: { type: 'string' },
-      output: { type: 'string', short: 'o', default: 'demo-output' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  let spec: string;
+  const { values } = parseCommand(spec, args);
+  let modelSpec: string;
   try {
-    spec = values.model ?? defaultModel();
+    modelSpec = values.model ?? defaultModel();
   } catch (e) {
     console.error(`vivid demo: ${(e as Error).message}`);
     return 1;
   }
   try {
-    const { model, info } = await getModel(spec, { arch: archOption(values.arch), backend: backendOption(values.backend) });
+    const { model, info } = await getModel(modelSpec, { arch: archOption(values.arch), backend: backendOption(values.backend) });
     const scale = info.config.scale;
     console.log(`model ${describeModel(info)}`);
 
@@ -53,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     let hr: RgbImage | null = null;
     let stem: string;
     if (values.input) {
-      lr = await readImage(values.input);
+      lr = await readImage(values.input, { maxPixels: maxPixelsOption(values['max-pixels']) });
       stem = basename(values.input, extname(values.input));
     } else {
       // 480×360 chart → 120×90 input at ×4: small enough for a software adapter.
@@ -75,7 +65,7 @@ export async function run(args: string[]): Promise<number> {
     const seconds = (performance.now() - t0) / 1000;
     const bicubic = imresize(lr, scale);
 
-    const dir = resolve(values.output);
+    const dir = resolve(values.output ?? 'demo-output');
     mkdirSync(dir, { recursive: true });
     const files = {
       input: join(dir, `${stem}-input.png`),

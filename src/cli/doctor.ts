@@ -1,10 +1,10 @@
 // `vivid doctor`: which backend and adapter viVID uses, its limits and features, and a
 // one-kernel self-check against the CPU.
 
-import { parseArgs } from 'node:util';
 import { Runtime } from '../graph/runtime.ts';
 import { axpby } from '../kernels/elementwise.ts';
-import type { Backend } from '../graph/device.ts';
+import { parseCommand, type CommandSpec } from './args.ts';
+import { backendOption } from './common.ts';
 
 const SHOWN_LIMITS = [
   'maxComputeWorkgroupStorageSize',
@@ -29,20 +29,20 @@ export async function selfCheck(rt: Runtime): Promise<{ ok: boolean; maxError: n
   return { ok: maxError < 1e-5, maxError };
 }
 
+export const spec: CommandSpec = { name: 'doctor', usage: '[options]', options: {} };
+
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { backend: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log('usage: vivid doctor [--backend auto|vulkan|opengl] [--quiet]\nAlso honours VIVID_BACKEND.');
-    return 0;
-  }
-  const rt = await Runtime.create(values.backend as Backend | undefined);
+  const { values } = parseCommand(spec, args);
+  const rt = await Runtime.create(backendOption(values.backend));
   const info = rt.gpu.info;
   const check = await selfCheck(rt);
   const adapter = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ');
-  if (values.quiet) {
+  if (values.json) {
+    const limits = Object.fromEntries(SHOWN_LIMITS.map((n) => [n, rt.limits[n]]));
+    const { vendor, architecture, device, description } = info;
+    const features = [...rt.device.features].sort();
+    console.log(JSON.stringify({ backend: rt.gpu.backend, adapter: { vendor, architecture, device, description }, limits, features, selfCheck: check }, null, 2));
+  } else if (values.quiet) {
     console.log(`[doctor] backend ${rt.gpu.backend}, adapter ${adapter}: self-check ${check.ok ? 'passed' : 'FAILED'}`);
   } else {
     console.log(`backend      ${rt.gpu.backend}`);

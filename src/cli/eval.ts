@@ -2,25 +2,31 @@
 // findPairs knows), per image and on average, next to the bicubic baseline. Sequences (Vid4's
 // GT/ + BIx4/) also get the temporal flicker column.
 
-import { parseArgs } from 'node:util';
+import { parseCommand, type CommandSpec } from './args.ts';
 import { defaultModel, getModel, shutdown } from '../index.ts';
 import { evaluate, type EvalReport, type ImageResult } from '../eval/evaluate.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
 import type { PairMetrics } from '../metrics/quality.ts';
 import { Progress } from '../util/progress.ts';
 import { findPairs } from '../eval/dataset.ts';
 import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS, textTable } from './common.ts';
 
-const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
-
-  --model <M>     built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)
-  --arch <A>      PyTorch checkpoints: leftthomas | srresnet-tutorial
-  --data <dir>    name_HR/name_LR pairs, HR/ + LR/ folders, GT/ + BIx4/ (Vid4), or HR images alone
-  --scale <N>     must match the model (default: the model's)
-  --tile <N>      tile size in LR pixels
-  --json <file>   also write the results as JSON
-  --backend <B>   auto | vulkan | opengl`;
+export const spec = {
+  name: 'eval',
+  usage: '--data <dir> [options]',
+  options: {
+    ...MODEL_OPTIONS,
+    data: { type: 'string', short: 'd', value: '<dir>', required: true, help: 'name_HR/name_LR pairs, HR/ + LR/ folders, GT/ + BIx4/ (Vid4), or HR images alone' },
+    scale: { type: 'string', short: 's', value: '<N>', help: "must match the model (default: the model's)" },
+  },
+  notes: [
+    'Columns: PSNR-Y and SSIM-Y on luma (higher is better), PSNR-RGB, MSE on [0,1] values.',
+    'flicker (sequences only): mean absolute frame-to-frame change of (output − ground truth) over',
+    'the RGB samples, in 8-bit levels (0..255); 0 means the output changes between frames as the',
+    'ground truth does. Lower is better.',
+    '--json prints the per-image rows, the mean and the bicubic mean as JSON on stdout.',
+  ].join('\n'),
+} as const satisfies CommandSpec;
 
 type Row = PairMetrics & { name: string; flicker?: number };
 
@@ -46,23 +52,7 @@ export function reportJson(report: EvalReport, extra: Record<string, unknown> = 
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...MODEL_OPTIONS,
-      data: { type: 'string' },
-      scale: { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.data) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values } = parseCommand(spec, args);
   try {
     const { model, info } = await getModel(values.model ?? defaultModel(), { arch: archOption(values.arch), backend: backendOption(values.backend) });
     const scale = intOption(values.scale, 'scale', 2) ?? info.config.scale;
@@ -79,12 +69,8 @@ export async function run(args: string[]): Promise<number> {
     progress.done();
     const seconds = (performance.now() - t0) / 1000;
 
-    console.log(table(report.images, { name: 'mean', ...report.mean }, { name: 'bicubic (mean)', ...report.bicubic.mean }, sequence));
-    if (values.json) {
-      const json = reportJson(report, { model: info.source, arch: info.arch, data: values.data, scale, seconds });
-      writeFileAtomic(values.json, new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
-      if (!values.quiet) console.error(`wrote ${values.json}`);
-    }
+    if (values.json) console.log(JSON.stringify(reportJson(report, { model: info.source, arch: info.arch, data: values.data, scale, seconds }), null, 2));
+    else console.log(table(report.images, { name: 'mean', ...report.mean }, { name: 'bicubic (mean)', ...report.bicubic.mean }, sequence));
     return 0;
   } finally {
     await shutdown();

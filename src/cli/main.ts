@@ -1,10 +1,18 @@
 // `vivid <command>`: one CLI over the public API. Each command lives in its own module and
-// is loaded only when used.
+// is loaded only when used; its option table (src/cli/args.ts) gives its parse and its help.
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+import { readFileSync } from 'node:fs';
+import { helpText, nearestFlag, UsageError, type CommandSpec } from './args.ts';
+
+interface CommandModule {
+  spec: CommandSpec;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   doctor: { summary: 'show the WebGPU backend, adapter and limits; run a kernel self-check', load: () => import('./doctor.ts') },
   train: { summary: 'train SRResNet / SRGAN from a JSON config (resumable checkpoints)', load: () => import('./train.ts') },
-  upscale: { summary: 'upscale images and folders of images (PNG, JPEG)', load: () => import('./upscale.ts') },
+  upscale: { summary: 'upscale images and folders of images (PNG, JPEG, WebP, AVIF, TIFF)', load: () => import('./upscale.ts') },
   video: { summary: 'upscale a video file or a folder of frames (needs ffmpeg)', load: () => import('./video.ts') },
   eval: { summary: 'PSNR/SSIM of a model on an HR/LR dataset, with the bicubic baseline', load: () => import('./eval.ts') },
   compare: { summary: 'several models on the same pictures: a bicubic | models | HR strip and their PSNR/SSIM', load: () => import('./compare.ts') },
@@ -12,26 +20,63 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   demo: { summary: 'upscale a drawn test chart (or --input) and write a bicubic | viVID comparison', load: () => import('./demo.ts') },
 };
 
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: vivid <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nRun \`vivid <command> --help\` for a command's options.`;
+  return [
+    'usage: vivid <command> [options]', '', 'commands:', ...rows, `  ${'help'.padEnd(10)} vivid help <command>: that command's options`, '',
+    'options: -V, --version  the version;  -h, --help  this list', 'Run `vivid help <command>` or `vivid <command> --help` for a command\'s options.',
+  ].join('\n');
+}
+
+function nearestCommand(name: string): string | undefined {
+  const table = Object.fromEntries(Object.keys(COMMANDS).map((c) => [c, { type: 'boolean' as const, help: '' }]));
+  return nearestFlag(name, table)?.slice(2);
+}
+
+function unknownCommand(name: string): number {
+  const near = nearestCommand(name);
+  console.error(`vivid: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}\n\n${usage()}`);
+  return 2;
+}
+
+async function printHelp(name: string | undefined): Promise<number> {
+  if (!name) {
+    console.log(usage());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) return unknownCommand(name);
+  console.log(helpText((await command.load()).spec, command.summary));
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
-    console.log(usage());
-    return name ? 0 : 1;
+  if (!name) {
+    console.error(usage());
+    return 1;
+  }
+  if (name === '--help' || name === '-h') return printHelp(undefined);
+  if (name === 'help') return printHelp(rest[0]);
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
   }
   const command = COMMANDS[name];
-  if (!command) {
-    console.error(`vivid: unknown command '${name}'\n\n${usage()}`);
-    return 2;
-  }
+  if (!command) return unknownCommand(name);
+  if (rest.includes('--help') || rest.includes('-h')) return printHelp(name);
   try {
     return await (await command.load()).run(rest);
   } catch (e) {
     const err = e as Error;
+    if (err instanceof UsageError) {
+      console.error(`vivid ${name}: ${err.message}\nRun 'vivid help ${name}' for its options.`);
+      return 2;
+    }
     console.error(`vivid ${name}: ${err.message}`);
     if (process.env.VIVID_DEBUG) console.error(err.stack);
     return 1;

@@ -1,32 +1,29 @@
 // `vivid train --config <file.json> [--resume] [--steps N] [--time-limit T] [--out DIR] [--export]`
 // Trains SRResNet / SRGAN with the loop of src/train/run.ts. See docs/TRAINING.md.
 
-import { parseArgs } from 'node:util';
-import type { Backend } from '../graph/device.ts';
+import { parseCommand, type CommandSpec } from './args.ts';
+import { backendOption } from './common.ts';
 import { loadConfig } from '../train/config.ts';
 import { train } from '../train/run.ts';
 import { exitStatus, installSignalStop, StopRequest } from '../train/stop.ts';
 
-const USAGE = `usage: vivid train --config <file.json> [options]
-
-  --config FILE   training configuration (docs/TRAINING.md; examples in configs/)
-  --resume        continue from the newest valid checkpoint in <out>/checkpoints
-  --new-data-order  with --resume: the data folders changed since the checkpoint; keep
-                  weights, optimiser and step, and draw a fresh data order over the new data
-  --steps N       train up to step N instead of the config's "steps"
-  --time-limit T  stop cleanly (checkpoint, generator, exit 0) after T of training: 90s, 45m, 8h
-  --out DIR       output folder instead of the config's "out" (default runs/<config name>)
-  --export        write <out>/generator.safetensors and model-card.json from the newest
-                  checkpoint, without training
-  --vgg DIR       VGG19 weights for the gan stage (default $VIVID_SHARED or ../shared,
-                  weights/vgg19-keras-tfjs)
-  --backend B     auto | vulkan | opengl (also VIVID_BACKEND)
-  --decode-workers N  threads decoding training images ahead (default: free cores, ≤ 4)
-  --inline-decode decode training images on the main thread instead of workers
-
-Every stop (the last step, --time-limit, SIGINT / SIGTERM) leaves a checkpoint and an
-up-to-date <out>/generator.safetensors + model-card.json. SIGINT / SIGTERM finish the current
-step first and exit 130 / 143; a second signal quits at once.`;
+export const spec = {
+  name: 'train',
+  usage: '--config <file.json> [options]',
+  options: {
+    config: { type: 'string', short: 'c', value: '<file>', required: true, help: 'training configuration (docs/TRAINING.md; examples in configs/)' },
+    resume: { type: 'boolean', help: 'continue from the newest valid checkpoint in <out>/checkpoints' },
+    'new-data-order': { type: 'boolean', help: 'with --resume: the data folders changed since the checkpoint; keep\nweights, optimiser and step, and draw a fresh data order over the new data' },
+    steps: { type: 'string', value: '<N>', help: 'train up to step N instead of the config\'s "steps"' },
+    'time-limit': { type: 'string', value: '<T>', help: 'stop cleanly (checkpoint, generator, exit 0) after T of training: 90s, 45m, 8h' },
+    out: { type: 'string', value: '<dir>', help: 'output folder instead of the config\'s "out" (default runs/<config name>)' },
+    export: { type: 'boolean', help: 'write <out>/generator.safetensors and model-card.json from the newest\ncheckpoint, without training' },
+    vgg: { type: 'string', value: '<dir>', help: 'VGG19 weights for the gan stage (default $VIVID_SHARED or ../shared,\nweights/vgg19-keras-tfjs)' },
+    'decode-workers': { type: 'string', value: '<N>', help: 'threads decoding training images ahead (default: free cores, ≤ 4)' },
+    'inline-decode': { type: 'boolean', help: 'decode training images on the main thread instead of workers' },
+  },
+  notes: 'Every stop (the last step, --time-limit, SIGINT / SIGTERM) leaves a checkpoint and an\nup-to-date <out>/generator.safetensors + model-card.json. SIGINT / SIGTERM finish the current\nstep first and exit 130 / 143; a second signal quits at once.',
+} as const satisfies CommandSpec;
 
 export async function run(args: string[]): Promise<number> {
   // Before anything else: a signal during start-up (GPU, VGG, data) must not be lost.
@@ -40,31 +37,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function trainCommand(args: string[], stop: StopRequest): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      resume: { type: 'boolean', default: false },
-      'new-data-order': { type: 'boolean', default: false },
-      steps: { type: 'string' },
-      'time-limit': { type: 'string' },
-      out: { type: 'string' },
-      export: { type: 'boolean', default: false },
-      vgg: { type: 'string' },
-      backend: { type: 'string' },
-      'inline-decode': { type: 'boolean', default: false },
-      'decode-workers': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.config) {
-    console.error(`vivid train: --config is required\n\n${USAGE}`);
-    return 2;
-  }
+  const { values } = parseCommand(spec, args);
   const config = loadConfig(values.config);
   if (values.steps !== undefined) {
     const n = Number(values.steps);
@@ -72,8 +45,7 @@ async function trainCommand(args: string[], stop: StopRequest): Promise<number> 
     config.steps = n;
   }
   if (values.out) config.out = values.out;
-  const backend = values.backend as Backend | undefined;
-  if (backend && !['auto', 'vulkan', 'opengl'].includes(backend)) throw new Error(`--backend must be auto, vulkan or opengl, got '${backend}'`);
+  const backend = backendOption(values.backend);
   const result = await train(config, {
     resume: values.resume,
     newDataOrder: values['new-data-order'],
@@ -85,6 +57,7 @@ async function trainCommand(args: string[], stop: StopRequest): Promise<number> 
     stop,
     timeLimitS: values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']),
   });
+  if (values.json) console.log(JSON.stringify(result));
   if (!values.export) console.error(`data wait: ${(100 * result.dataWaitShare).toFixed(1)}% of step time${result.rollbacks ? `; ${result.rollbacks} non-finite rollback(s), lr factor ${result.backoff}` : ''}`);
   return exitStatus(result.stopReason);
 }

@@ -4,131 +4,126 @@
 // the exit code says that something failed. Outputs are written atomically (writeImage), so
 // an interrupted run never leaves a half-written image behind.
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { basename } from 'node:path';
 import { getModel, defaultModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
-import { decodeImage, writeImage } from '../io/image.ts';
+import { decodeImage, IMAGE_FORMATS, probeImage, writeImage, type ImageFormat, type Rgb } from '../io/image.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, IMAGE_EXT, imagesUnder, intOption, MODEL_OPTIONS } from './common.ts';
+import { parseCommand, UsageError, type CommandSpec } from './args.ts';
+import { archOption, backendOption, describeModel, imagesUnder, intOption, maxPixelsOption, MODEL_OPTIONS, type FoundImage } from './common.ts';
+import { checkWritable, planOutputs } from './outputs.ts';
 
-const USAGE = `usage: vivid upscale <files|dirs...> -o <file|dir> [options]
+export const spec = {
+  name: 'upscale',
+  usage: '<files|dirs...> -o <file|dir> [options]',
+  positionals: { name: 'the images or folders to upscale (or -i)', min: 0 },
+  options: {
+    input: { type: 'string', short: 'i', multiple: true, value: '<path>', help: 'an input file or folder (same as a positional argument; repeatable)' },
+    output: { type: 'string', short: 'o', value: '<path>', required: true, help: 'output file (one input file) or folder' },
+    ...MODEL_OPTIONS,
+    scale: { type: 'string', short: 's', value: '<N>', help: "must match the model's scale (default: the model's, ×4)" },
+    overlap: { type: 'string', value: '<N>', help: 'LR pixels of context per tile side (default: the receptive field)' },
+    format: { type: 'string', short: 'f', value: '<F>', help: "png | jpg | webp | avif | tiff (default: the input's)" },
+    quality: { type: 'string', short: 'q', value: '<N>', help: 'JPEG / WebP / AVIF quality 1..100 (default 90)' },
+    background: { type: 'string', value: '<#rrggbb>', help: 'colour transparent pixels are composited on for JPEG (default #ffffff)' },
+    suffix: { type: 'string', value: '<S>', help: "added to the name of an output that would land in its input's folder\n(default _x<scale>)" },
+    overwrite: { type: 'boolean', help: 'replace existing outputs (default: skip them); never the input itself' },
+  },
+} as const satisfies CommandSpec;
 
-  -o, --output <path>   output file (one input file) or folder
-  --model <M>           built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)
-  --arch <A>            PyTorch checkpoints: leftthomas | srresnet-tutorial (default: detected)
-  --tile <N>            tile size in LR pixels (default: automatic)
-  --overlap <N>         LR pixels of context per tile side (default: the receptive field)
-  --format png|jpg      output format (default: the input's)
-  --overwrite           replace existing outputs (default: skip them)
-  --backend <B>         auto | vulkan | opengl
-  --quiet               no progress output`;
-
-interface Job {
-  input: string;
-  output: string;
-  label: string;
+function formatOption(v: string | undefined): ImageFormat | undefined {
+  if (v === undefined) return undefined;
+  const f = v.toLowerCase().replace(/^\./, '');
+  const format = (Object.keys(IMAGE_FORMATS) as ImageFormat[]).find((k) => k === f || (IMAGE_FORMATS[k] as readonly string[]).includes(`.${f}`));
+  if (!format) throw new Error(`--format must be one of ${Object.keys(IMAGE_FORMATS).join(', ')}, got '${v}'`);
+  return format;
 }
 
-/** A 16-bit PNG keeps 16 bits on output: bit depth is byte 24 of the IHDR chunk. */
-function pngBitDepth(bytes: Uint8Array): number {
-  return bytes.length > 24 && bytes[0] === 0x89 && bytes[1] === 0x50 ? bytes[24]! : 8;
-}
-
-function outputName(rel: string, format: string | undefined): string {
-  if (!format) return rel;
-  return rel.slice(0, rel.length - extname(rel).length) + '.' + format;
+function colourOption(v: string | undefined): Rgb | undefined {
+  if (v === undefined) return undefined;
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(v);
+  if (!m) throw new Error(`--background must be a colour #rrggbb, got '${v}'`);
+  return [parseInt(m[1]!, 16) / 255, parseInt(m[2]!, 16) / 255, parseInt(m[3]!, 16) / 255];
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...MODEL_OPTIONS,
-      output: { type: 'string', short: 'o' },
-      overlap: { type: 'string' },
-      format: { type: 'string' },
-      overwrite: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!positionals.length || !values.output) {
-    console.error(USAGE);
-    return 2;
-  }
-  const format = values.format?.toLowerCase().replace(/^\./, '').replace('jpeg', 'jpg');
-  if (format !== undefined && format !== 'png' && format !== 'jpg') throw new Error(`--format must be png or jpg, got '${values.format}'`);
+  const { values, positionals: rest } = parseCommand(spec, args);
+  const positionals = [...values.input ?? [], ...rest];
+  if (!positionals.length) throw new UsageError('missing input: give image files or folders (or -i <path>)', 'upscale');
+  const format = formatOption(values.format);
+  const quality = intOption(values.quality, 'quality', 1);
+  if (quality !== undefined && quality > 100) throw new Error(`--quality must be an integer 1..100, got '${values.quality}'`);
+  const background = colourOption(values.background);
+  const maxPixels = maxPixelsOption(values['max-pixels']);
   const tileSize = intOption(values.tile, 'tile', 1);
   const overlap = intOption(values.overlap, 'overlap', 0);
   const arch = archOption(values.arch);
   const backend = backendOption(values.backend);
 
-  // Where do outputs go? One file argument and an image-named -o that is not a folder: a file.
-  const out = values.output;
   const single = positionals.length === 1 && existsSync(positionals[0]!) && statSync(positionals[0]!).isFile();
-  const fileMode = single && IMAGE_EXT.test(out) && !(existsSync(out) && statSync(out).isDirectory());
-
   let failed = 0;
-  const jobs: Job[] = [];
-  const seen = new Set<string>();
+  const found: FoundImage[] = [];
   for (const arg of positionals) {
     if (!existsSync(arg)) {
       console.error(`vivid upscale: ${arg}: no such file or folder`);
       failed++;
       continue;
     }
-    const found = statSync(arg).isDirectory() ? imagesUnder(arg) : [{ path: arg, rel: basename(arg) }];
-    if (statSync(arg).isDirectory() && !found.length) console.error(`vivid upscale: ${arg}: no PNG or JPEG images in this folder`);
-    for (const f of found) {
-      const output = fileMode ? out : join(out, outputName(f.rel, format));
-      if (seen.has(output)) {
-        console.error(`vivid upscale: ${f.path}: output ${output} already taken by another input; skipped`);
-        failed++;
-        continue;
-      }
-      seen.add(output);
-      jobs.push({ input: f.path, output, label: f.rel });
-    }
+    const inDir = statSync(arg).isDirectory() ? imagesUnder(arg) : [{ path: arg, rel: basename(arg) }];
+    if (statSync(arg).isDirectory() && !inDir.length) console.error(`vivid upscale: ${arg}: no images in this folder`);
+    found.push(...inDir);
   }
-
+  const { model, info } = await getModel(values.model ?? defaultModel(), { arch, backend });
+  let plan;
+  try {
+    const wantScale = intOption(values.scale, 'scale', 1);
+    if (wantScale !== undefined && wantScale !== info.config.scale) throw new Error(`--scale ${wantScale}, but the model upscales ×${info.config.scale}`);
+    plan = planOutputs(found, single, { output: values.output, format, suffix: values.suffix ?? `_x${info.config.scale}` });
+    checkWritable(plan.jobs);
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+  const { jobs, problems } = plan;
+  for (const p of problems) console.error(`vivid upscale: ${p}`);
+  failed += problems.length;
   if (!jobs.length) {
     console.error('vivid upscale: no images to upscale');
+    await shutdown();
     return 1;
   }
-  const spec = values.model ?? defaultModel();
-  const { model, info } = await getModel(spec, { arch, backend });
   if (!values.quiet) console.error(`model ${describeModel(info)}`);
 
   const progress = new Progress({ label: 'upscale', total: jobs.length, unit: 'images', enabled: !values.quiet });
+  const results: Array<{ input: string; output: string; status: 'written' | 'skipped' | 'failed'; error?: string }> = [];
   let written = 0, skipped = 0;
   try {
     for (const job of jobs) {
       if (!values.overwrite && existsSync(job.output)) {
         skipped++;
+        results.push({ input: job.input, output: job.output, status: 'skipped' });
         progress.tick(1, `${job.label} exists, skipped`);
         continue;
       }
       try {
         const bytes = new Uint8Array(await readFile(job.input));
-        const img = decodeImage(bytes, job.input);
+        const { bitDepth } = await probeImage(bytes, job.input); // a 16-bit input keeps 16 bits where the output format can
+        const img = await decodeImage(bytes, job.input, { maxPixels });
         progress.setStatus(`${job.label} ${img.width}×${img.height}`);
         const sr = await upscaleTiled(model.rt, model, img, {
           tileSize: tileSize,
           overlap,
           onProgress: (d, t) => progress.setStatus(`${job.label} tile ${d}/${t}`),
         });
-        mkdirSync(dirname(job.output), { recursive: true });
-        await writeImage(job.output, sr, { bitDepth: pngBitDepth(bytes) === 16 ? 16 : 8 });
+        await writeImage(job.output, sr, { bitDepth, quality, background });
         written++;
+        results.push({ input: job.input, output: job.output, status: 'written' });
       } catch (e) {
         failed++;
         const msg = (e as Error).message;
+        results.push({ input: job.input, output: job.output, status: 'failed', error: msg });
         progress.log(`vivid upscale: ${msg.includes(job.input) ? msg : `${job.input}: ${msg}`}`);
       }
       progress.tick(1);
@@ -137,6 +132,7 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     await shutdown();
   }
+  if (values.json) console.log(JSON.stringify({ written, skipped, failed, outputs: results }, null, 2));
   if (values.quiet && failed) console.error(`vivid upscale: ${failed} input(s) failed`);
   return failed ? 1 : 0;
 }

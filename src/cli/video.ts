@@ -9,7 +9,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand, type CommandSpec } from './args.ts';
 import { defaultModel, getModel, shutdown } from '../index.ts';
 import { abortError, upscaleTiled } from '../inference/tiling.ts';
 import { Progress, formatDuration } from '../util/progress.ts';
@@ -17,21 +17,23 @@ import { locateFfmpeg, probe } from '../video/ffmpeg.ts';
 import { folderSink, folderSource, videoSink, videoSource, type Frame, type FrameSink, type FrameSource } from '../video/frames.ts';
 import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
 
-const USAGE = `usage: vivid video <in> -o <out> [options]
-
-  <in>                a video file, or a folder of PNG/JPEG frames (sorted by name)
-  -o, --output <out>  a video file (.mp4, .mkv, .webm, .mov), or a folder for PNG frames
-  --model <M>         built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)
-  --arch <A>          PyTorch checkpoints: leftthomas | srresnet-tutorial
-  --codec <C>         ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)
-  --crf <N>           encoder quality (default 18 for x264, 32 for vp9)
-  --frames <N>        only the first N frames
-  --fps <R>           frame rate for a folder input (default 24)
-  --tile <N>          tile size in LR pixels;  --overlap <N> context per tile side
-  --ffmpeg <path>     ffmpeg executable (default: ffmpeg on PATH)
-  --overwrite         replace an existing output file
-  --backend <B>       auto | vulkan | opengl
-  --quiet             no progress output`;
+export const spec = {
+  name: 'video',
+  usage: '<in> -o <out> [options]',
+  positionals: { name: 'the input video or folder of frames', min: 1, max: 1 },
+  options: {
+    ...MODEL_OPTIONS,
+    output: { type: 'string', short: 'o', value: '<out>', required: true, help: 'a video file (.mp4, .mkv, .webm, .mov), or a folder for PNG frames' },
+    codec: { type: 'string', value: '<C>', help: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
+    crf: { type: 'string', value: '<N>', help: 'encoder quality (default 18 for x264, 32 for vp9)' },
+    frames: { type: 'string', value: '<N>', help: 'only the first N frames' },
+    fps: { type: 'string', value: '<R>', help: 'frame rate for a folder input (default 24)' },
+    overlap: { type: 'string', value: '<N>', help: 'LR pixels of context per tile side' },
+    ffmpeg: { type: 'string', value: '<path>', help: 'ffmpeg executable (default: ffmpeg on PATH)' },
+    overwrite: { type: 'boolean', help: 'replace an existing output file' },
+  },
+  notes: '<in> is a video file, or a folder of PNG/JPEG frames (sorted by name).',
+} as const satisfies CommandSpec;
 
 const isFolderTarget = (p: string) => (existsSync(p) && statSync(p).isDirectory()) || p.endsWith('/') || extname(p) === '';
 
@@ -66,31 +68,9 @@ async function pump(
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...MODEL_OPTIONS,
-      output: { type: 'string', short: 'o' },
-      codec: { type: 'string' },
-      crf: { type: 'string' },
-      frames: { type: 'string' },
-      fps: { type: 'string' },
-      overlap: { type: 'string' },
-      ffmpeg: { type: 'string' },
-      overwrite: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const input = positionals[0];
+  const { values, positionals } = parseCommand(spec, args);
+  const input = positionals[0]!;
   const output = values.output;
-  if (!input || !output || positionals.length > 1) {
-    console.error(USAGE);
-    return 2;
-  }
   if (!existsSync(input)) throw new Error(`${input}: no such file or folder`);
   const limit = intOption(values.frames, 'frames', 1);
   const crf = intOption(values.crf, 'crf', 0);
@@ -161,6 +141,7 @@ export async function run(args: string[]): Promise<number> {
     progress.done(`${(seconds / Math.max(1, frames)).toFixed(2)} s/frame`);
     if (frames === 0) throw new Error(`${input}: no frames decoded`);
     console.error(`wrote ${output}: ${frames} frames ${W}×${H} in ${formatDuration(seconds)}`);
+    if (values.json) console.log(JSON.stringify({ output, frames, width: W, height: H, seconds }));
     return 0;
   } catch (e) {
     source?.close();

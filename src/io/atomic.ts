@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined = openSync(tmp, 'wx', 0o644);
+  let fd: number | undefined;
   try {
+    fd = openSync(tmp, 'wx', 0o644);
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
     fsyncSync(fd);
@@ -21,7 +22,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
+    throw new Error(writeErrorMessage(e, path, 'write'), { cause: e });
   }
   syncDir(dir);
 }
@@ -37,4 +38,20 @@ function syncDir(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+const WRITE_ERRORS: Record<string, string> = {
+  EROFS: 'the filesystem is read-only',
+  ENOENT: 'the folder does not exist (or cannot be made here)',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/** "cannot write out/a.png: the filesystem is read-only": the user's path, never a temp file's. */
+export function writeErrorMessage(e: unknown, path: string, what: string): string {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const reason = WRITE_ERRORS[code] ?? ((e as Error).message ?? String(e)).replace(/, \w+ '[^']*'$/, '');
+  return `cannot ${what} ${path}: ${reason}${code && WRITE_ERRORS[code] ? ` (${code})` : ''}`;
 }

@@ -5,7 +5,7 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getModel, getRuntime, shutdown } from '../../src/index.ts';
-import { createImage, encodePng } from '../../src/io/image.ts';
+import { createImage, encodeImage } from '../../src/io/image.ts';
 import { largestLayerBytes } from '../../src/inference/tiling.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { saveTinyModel, TINY_CONFIG } from '../helpers/tiny-model.ts';
@@ -24,7 +24,7 @@ describe('vivid upscale --tile beyond the adapter limit', () => {
     const limit = Math.min(m.rt.limits.maxStorageBufferBindingSize, m.rt.limits.maxBufferSize);
     const width = 1024, height = Math.ceil((1.2 * limit) / largestLayerBytes(TINY_CONFIG, 1, 1) / width);
     const input = join(dir, 'wide.png');
-    writeFileSync(input, encodePng(createImage(width, height)));
+    writeFileSync(input, await encodeImage(createImage(width, height), 'png'));
     const out = join(dir, 'wide-x4.png');
     const r = await runCli(['upscale', input, '-o', out, '--tile', '100000', '--model', model]);
     expect(r.code, r.stderr).toBe(1);

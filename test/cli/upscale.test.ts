@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../../src/index.ts';
-import { createImage, encodePng, readImage, writeImage } from '../../src/io/image.ts';
+import { createImage, encodeImage, probeImage, readImage, writeImage } from '../../src/io/image.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { saveTinyModel } from '../helpers/tiny-model.ts';
 
@@ -27,7 +27,7 @@ describe('vivid upscale', () => {
     const inp = join(dir, 'mixed');
     mkdirSync(inp);
     await writeImage(join(inp, 'good.png'), gradient(12, 10));
-    const png = encodePng(gradient(12, 10));
+    const png = await encodeImage(gradient(12, 10), 'png');
     writeFileSync(join(inp, 'broken.png'), png.subarray(0, png.length - 30)); // cut off
     const out = join(dir, 'mixed-out');
     const r = await runCli(['upscale', join(inp, 'broken.png'), join(inp, 'good.png'), '-o', out, '--model', model]);
@@ -60,11 +60,51 @@ describe('vivid upscale', () => {
 
   it('one file to a named file; 16-bit PNG stays 16-bit', async () => {
     const src = join(dir, 'deep16.png');
-    writeFileSync(src, encodePng(gradient(6, 5), { bitDepth: 16 }));
+    writeFileSync(src, await encodeImage(gradient(6, 5), 'png', { bitDepth: 16 }));
     const dst = join(dir, 'deep16-x4.png');
     const r = await runCli(['upscale', src, '-o', dst, '--model', model, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(dst)[24]).toBe(16); // IHDR bit depth
   });
 
+  it('WebP, AVIF and TIFF round-trip (alpha kept); RGBA to JPEG is composited on --background', async () => {
+    const inp = join(dir, 'formats');
+    mkdirSync(inp);
+    for (const ext of ['webp', 'avif', 'tiff']) await writeImage(join(inp, `a.${ext}`), gradient(9, 7, 4), { quality: 100 });
+    const out = join(dir, 'formats-out');
+    const r = await runCli(['upscale', inp, '-o', out, '--model', model, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const ext of ['webp', 'avif', 'tiff']) {
+      const info = await probeImage(readFileSync(join(out, `a.${ext}`)));
+      expect([info.format === 'heif' ? 'avif' : info.format, info.width, info.height, info.hasAlpha]).toEqual([ext, 36, 28, true]);
+    }
+    const transparent = createImage(6, 6, 4); // all alpha 0: the output is the background
+    await writeImage(join(inp, 'clear.png'), transparent);
+    const jpg = join(dir, 'clear.jpg');
+    const j = await runCli(['upscale', join(inp, 'clear.png'), '-o', jpg, '--model', model, '--background', '#ff0000', '-q', '95', '--quiet']);
+    expect(j.code, j.stderr).toBe(0);
+    const back = await readImage(jpg);
+    expect(Array.from(back.data.subarray(0, 3), (v) => Math.round(v * 10) / 10)).toEqual([1, 0, 0]);
+  });
+
+  // Output paths, checked before any compute.
+
+  it('unknown output extension: a clear error, no folder created', async () => {
+    const src = join(dir, 'u.png');
+    await writeImage(src, gradient(6, 5));
+    const r = await runCli(['upscale', src, '-o', join(dir, 'out.bmp'), '-m', model, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown output extension '\.bmp'/);
+    expect(existsSync(join(dir, 'out.bmp'))).toBe(false);
+  });
+
+  it('the input as its own output is refused, even with --overwrite', async () => {
+    const src = join(dir, 'self.png');
+    await writeImage(src, gradient(6, 5));
+    const before = readFileSync(src);
+    const r = await runCli(['upscale', src, '-o', src, '-m', model, '--overwrite', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is the input itself; refusing to overwrite it/);
+    expect(readFileSync(src).equals(before)).toBe(true);
+  });
 });

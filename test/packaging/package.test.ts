@@ -12,7 +12,7 @@ import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upscale, shutdown } from '../../src/index.ts';
-import { decodeImage, encodePng, quantize8, type RgbImage } from '../../src/io/image.ts';
+import { decodeImage, encodeImage, quantize8, type RgbImage } from '../../src/io/image.ts';
 import { psnr } from '../../src/metrics/quality.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { serveStatic } from '../../web/serve.ts';
@@ -70,7 +70,7 @@ describe('the npm package, installed from its tarball', () => {
   let app: string;
   let input: RgbImage;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'vivid-pack-'));
     // npm pack runs prepack: the build (dist/) from these sources.
     run('npm', ['pack', '--silent', '--pack-destination', work], repoRoot);
@@ -84,7 +84,7 @@ describe('the npm package, installed from its tarball', () => {
     // The local npm cache serves what it holds; the registry only what is missing.
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!), `@types/node@${typesNode}`], app);
     input = testImage();
-    writeFileSync(join(app, 'input.png'), encodePng(input));
+    writeFileSync(join(app, 'input.png'), await encodeImage(input, 'png'));
   }, 300_000);
 
   afterAll(async () => {
@@ -104,7 +104,7 @@ describe('the npm package, installed from its tarball', () => {
   it("(a) README's Node example under plain node equals the in-repo result", async () => {
     writeFileSync(join(app, 'upscale.mjs'), readmeExample('upscale.mjs'));
     run(process.execPath, ['upscale.mjs'], app);
-    const installed = decodeImage(new Uint8Array(readFileSync(join(app, 'output.png'))));
+    const installed = await decodeImage(new Uint8Array(readFileSync(join(app, 'output.png'))));
     const inRepo = quantize8(await upscale(input));
     expect([installed.width, installed.height, installed.channels]).toEqual([SIZE * 4, SIZE * 4, 3]);
     expect(installed.data).toEqual(inRepo.data);

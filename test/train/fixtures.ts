@@ -1,10 +1,12 @@
 // Small synthetic training data for the training tests: smooth colour textures (sums of
-// random sinusoids), written as 8-bit PNGs into a temporary folder.
+// random sinusoids), written as 8-bit PNGs into a temporary folder (with pngjs, synchronously,
+// so the tests can build their folders at module level).
 
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createImage, encodePng, type RgbImage } from '../../src/io/image.ts';
+import { PNG } from 'pngjs';
+import { createImage, quantize, type RgbImage } from '../../src/io/image.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { Rng } from '../../src/util/rng.ts';
 import type { TrainConfig } from '../../src/train/types.ts';
@@ -29,6 +31,12 @@ export function texture(rng: Rng, width: number, height: number): RgbImage {
   return img;
 }
 
+function png8(img: RgbImage): Uint8Array {
+  const png = new PNG({ width: img.width, height: img.height });
+  png.data = Buffer.from(Array.from(img.data, (v) => quantize(v, 255)));
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+}
+
 /** A temp folder with `count` PNG textures (sizes vary a little; one in a subfolder). */
 export function textureFolder(seed: number, count: number, size = 64): string {
   const dir = mkdtempSync(join(tmpdir(), 'vivid-train-data-'));
@@ -36,7 +44,7 @@ export function textureFolder(seed: number, count: number, size = 64): string {
   const rng = new Rng(seed);
   for (let i = 0; i < count; i++) {
     const img = texture(rng, size + 4 * (i % 3), size + 4 * ((i + 1) % 3) + 1);
-    writeFileAtomic(join(dir, i === count - 1 ? 'sub' : '.', `t${i}.png`), encodePng(img));
+    writeFileAtomic(join(dir, i === count - 1 ? 'sub' : '.', `t${i}.png`), png8(img));
   }
   return dir;
 }
