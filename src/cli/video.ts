@@ -15,6 +15,7 @@ import { abortError, upscaleTiled } from '../inference/tiling.ts';
 import { Progress, formatDuration } from '../util/progress.ts';
 import { locateFfmpeg, probe } from '../video/ffmpeg.ts';
 import { folderSink, folderSource, videoSink, videoSource, type Frame, type FrameSink, type FrameSource } from '../video/frames.ts';
+import { TemporalStabilizer } from '../video/temporal.ts';
 import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
 
 const USAGE = `usage: vivid video <in> -o <out> [options]
@@ -29,6 +30,8 @@ const USAGE = `usage: vivid video <in> -o <out> [options]
   --fps <R>           frame rate for a folder input (default 24)
   --tile <N>          tile size in LR pixels;  --overlap <N> context per tile side
   --ffmpeg <path>     ffmpeg executable (default: ffmpeg on PATH)
+  --temporal          stabilise detail across frames (motion-compensated blend of the previous
+                      output's detail, reset at scene cuts; see README "Temporal mode"). Off by default
   --overwrite         replace an existing output file
   --backend <B>       auto | vulkan | opengl
   --quiet             no progress output`;
@@ -79,6 +82,7 @@ export async function run(args: string[]): Promise<number> {
       overlap: { type: 'string' },
       ffmpeg: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
+      temporal: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -140,23 +144,25 @@ export async function run(args: string[]): Promise<number> {
     }
 
     const progress = new Progress({ label: 'video', total: source.total, unit: 'frames', enabled: !values.quiet });
+    const stabilizer = values.temporal ? new TemporalStabilizer(model.rt) : null;
     const frames = await pump(
       source,
       sink,
-      async (f) => ({
-        name: f.name,
-        image: await upscaleTiled(model.rt, model, f.image, {
+      async (f) => {
+        const sr = await upscaleTiled(model.rt, model, f.image, {
           tileSize: tileSize,
           overlap,
           signal: ac.signal,
           onProgress: (d, t) => t > 1 && progress.setStatus(`tile ${d}/${t}`),
-        }),
-      }),
+        });
+        return { name: f.name, image: stabilizer ? (await stabilizer.process(f.image, sr)).image : sr };
+      },
       ac.signal,
       (n) => progress.update(n, ''),
     );
     await source.check();
     await sink.finish();
+    stabilizer?.dispose();
     const seconds = (performance.now() - started) / 1000;
     progress.done(`${(seconds / Math.max(1, frames)).toFixed(2)} s/frame`);
     if (frames === 0) throw new Error(`${input}: no frames decoded`);
