@@ -20,26 +20,32 @@ const USAGE = `usage: vivid eval --model <M> --data <dir> [options]
   --scale <N>     must match the model (default: the model's)
   --tile <N>      tile size in LR pixels
   --json <file>   also write the results as JSON
+  --temporal      sequences: measure the output of the temporal mode (vivid video --temporal)
+
+  Sequences (GT/ + BIx4/) also get, all lower-is-better: flicker (|ΔSR − ΔGT| of consecutive
+  frames, RGB 0..255), mc-flicker (the same along GT motion from our flow kernels, over
+  forward-backward-consistent pixels, Y 0..255) and tOF (|flow(SR) − flow(GT)|, HR pixels).
   --backend <B>   auto | vulkan | opengl`;
 
-type Row = PairMetrics & { name: string; flicker?: number };
+type Row = PairMetrics & { name: string; flicker?: number; mc_flicker?: number; tof?: number };
 
 function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
-  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', ...(flicker ? ['flicker'] : [])];
+  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', ...(flicker ? ['flicker', 'mc-flicker', 'tOF'] : [])];
+  const opt = (v: number | undefined, d: number) => (v === undefined ? '' : v.toFixed(d));
   const fmt = (r: Row) => [
     r.name,
     r.psnr_y.toFixed(2),
     r.ssim_y.toFixed(4),
     r.psnr_rgb.toFixed(2),
     r.mse.toExponential(3),
-    ...(flicker ? [r.flicker === undefined ? '' : r.flicker.toFixed(3)] : []),
+    ...(flicker ? [opt(r.flicker, 3), opt(r.mc_flicker, 3), opt(r.tof, 4)] : []),
   ];
   return textTable(head, [rows.map(fmt), [fmt(mean), fmt(bicubic)]]);
 }
 
 /** The JSON written by --json: per-image rows, the mean, and the bicubic mean. */
 export function reportJson(report: EvalReport, extra: Record<string, unknown> = {}): unknown {
-  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, ...(r.flicker !== undefined ? { flicker: r.flicker } : {}) });
+  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, ...(r.flicker !== undefined ? { flicker: r.flicker, mc_flicker: r.mc_flicker, tof: r.tof } : {}) });
   return { ...extra, images: report.images.map(row), mean: report.mean, bicubic: { mean: report.bicubic.mean, images: report.bicubic.images.map(row) } };
 }
 
@@ -51,6 +57,7 @@ export async function run(args: string[]): Promise<number> {
       data: { type: 'string' },
       scale: { type: 'string' },
       json: { type: 'string' },
+      temporal: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -73,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now();
     const report = await evaluate(values.data, scale, (lr) => upscaleTiled(model.rt, model, lr, { tileSize: tileSize }), (r) =>
       progress.tick(1, `${r.name} ${r.psnr_y.toFixed(2)} dB`),
-    );
+    { rt: model.rt, temporal: values.temporal });
     progress.done();
     const seconds = (performance.now() - t0) / 1000;
 
