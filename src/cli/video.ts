@@ -15,6 +15,7 @@ import { abortError, upscaleTiled } from '../inference/tiling.ts';
 import { Progress, formatDuration } from '../util/progress.ts';
 import { locateFfmpeg, probe } from '../video/ffmpeg.ts';
 import { folderSink, folderSource, videoSink, videoSource, type Frame, type FrameSink, type FrameSource } from '../video/frames.ts';
+import { createImage, type RgbImage } from '../io/image.ts';
 import { TemporalStabilizer } from '../video/temporal.ts';
 import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS } from './common.ts';
 
@@ -32,9 +33,21 @@ const USAGE = `usage: vivid video <in> -o <out> [options]
   --ffmpeg <path>     ffmpeg executable (default: ffmpeg on PATH)
   --temporal          stabilise detail across frames (motion-compensated blend of the previous
                       output's detail, reset at scene cuts; see README "Temporal mode"). Off by default
+  --side-by-side      write frame-by-frame | temporal next to each other (twice as wide)
   --overwrite         replace an existing output file
   --backend <B>       auto | vulkan | opengl
   --quiet             no progress output`;
+
+/** a | b, two images of one height next to each other. */
+function sideBySideImage(a: RgbImage, b: RgbImage): RgbImage {
+  const out = createImage(a.width + b.width, a.height, a.channels);
+  const ch = a.channels;
+  for (let y = 0; y < a.height; y++) {
+    out.data.set(a.data.subarray(y * a.width * ch, (y + 1) * a.width * ch), y * out.width * ch);
+    out.data.set(b.data.subarray(y * b.width * ch, (y + 1) * b.width * ch), (y * out.width + a.width) * ch);
+  }
+  return out;
+}
 
 const isFolderTarget = (p: string) => (existsSync(p) && statSync(p).isDirectory()) || p.endsWith('/') || extname(p) === '';
 
@@ -83,6 +96,7 @@ export async function run(args: string[]): Promise<number> {
       ffmpeg: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
       temporal: { type: 'boolean', default: false },
+      'side-by-side': { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -135,7 +149,8 @@ export async function run(args: string[]): Promise<number> {
       if (vi.audio) audio = { file: input, codec: vi.audio };
       source = videoSource(tools!.ffmpeg, input, vi, limit);
     }
-    const W = source.width * scale, H = source.height * scale;
+    const sideBySide = values['side-by-side'];
+    const W = source.width * scale * (sideBySide ? 2 : 1), H = source.height * scale;
     sink = folderOut
       ? folderSink(output)
       : videoSink({ ffmpeg: tools!.ffmpeg, output, width: W, height: H, fps, codec: values.codec, crf, audioFrom: audio });
@@ -144,7 +159,7 @@ export async function run(args: string[]): Promise<number> {
     }
 
     const progress = new Progress({ label: 'video', total: source.total, unit: 'frames', enabled: !values.quiet });
-    const stabilizer = values.temporal ? new TemporalStabilizer(model.rt) : null;
+    const stabilizer = values.temporal || sideBySide ? new TemporalStabilizer(model.rt) : null;
     const frames = await pump(
       source,
       sink,
@@ -155,7 +170,8 @@ export async function run(args: string[]): Promise<number> {
           signal: ac.signal,
           onProgress: (d, t) => t > 1 && progress.setStatus(`tile ${d}/${t}`),
         });
-        return { name: f.name, image: stabilizer ? (await stabilizer.process(f.image, sr)).image : sr };
+        const out = stabilizer ? (await stabilizer.process(f.image, sr)).image : sr;
+        return { name: f.name, image: sideBySide ? sideBySideImage(sr, out) : out };
       },
       ac.signal,
       (n) => progress.update(n, ''),
