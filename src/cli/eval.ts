@@ -18,20 +18,25 @@ export const spec = {
     ...MODEL_OPTIONS,
     data: { type: 'string', short: 'd', value: '<dir>', required: true, help: 'name_HR/name_LR pairs, HR/ + LR/ folders, GT/ + BIx4/ (Vid4), or HR images alone' },
     scale: { type: 'string', short: 's', value: '<N>', help: "must match the model (default: the model's)" },
+    temporal: { type: 'boolean', help: 'sequences: measure the output of the temporal mode (vivid video --temporal)' },
   },
   notes: [
-    'Columns: PSNR-Y and SSIM-Y on luma (higher is better), PSNR-RGB, MSE on [0,1] values.',
-    'flicker (sequences only): mean absolute frame-to-frame change of (output − ground truth) over',
-    'the RGB samples, in 8-bit levels (0..255); 0 means the output changes between frames as the',
-    'ground truth does. Lower is better.',
+    'Columns: PSNR-Y and SSIM-Y on luma (higher is better), PSNR-RGB, MSE on [0,1] values,',
+    'bias R/G/B (mean output − ground truth per channel, 8-bit levels; 0 is best) and ΔE (mean',
+    'CIE76 colour difference in CIELAB; lower is better, ~1 is just noticeable).',
+    'Sequences (GT/ + BIx4/) also get, all lower-is-better: flicker (mean absolute frame-to-frame',
+    'change of (output − ground truth) over RGB, 8-bit levels), mc-flicker (the same along GT',
+    'motion from our flow kernels, over forward-backward-consistent pixels, Y 0..255) and tOF',
+    '(|flow(SR) − flow(GT)|, HR pixels).',
     '--json prints the per-image rows, the mean and the bicubic mean as JSON on stdout.',
   ].join('\n'),
 } as const satisfies CommandSpec;
 
-type Row = PairMetrics & { name: string; flicker?: number };
+type Row = PairMetrics & { name: string; flicker?: number; mc_flicker?: number; tof?: number };
 
 function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
-  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', 'bias R/G/B', 'ΔE', ...(flicker ? ['flicker'] : [])];
+  const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', 'bias R/G/B', 'ΔE', ...(flicker ? ['flicker', 'mc-flicker', 'tOF'] : [])];
+  const opt = (v: number | undefined, d: number) => (v === undefined ? '' : v.toFixed(d));
   const fmt = (r: Row) => [
     r.name,
     r.psnr_y.toFixed(2),
@@ -40,14 +45,14 @@ function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
     r.mse.toExponential(3),
     r.bias_rgb.map((b) => (b >= 0 ? '+' : '') + b.toFixed(2)).join('/'),
     r.delta_e.toFixed(2),
-    ...(flicker ? [r.flicker === undefined ? '' : r.flicker.toFixed(3)] : []),
+    ...(flicker ? [opt(r.flicker, 3), opt(r.mc_flicker, 3), opt(r.tof, 4)] : []),
   ];
   return textTable(head, [rows.map(fmt), [fmt(mean), fmt(bicubic)]]);
 }
 
 /** The JSON written by --json: per-image rows, the mean, and the bicubic mean. */
 export function reportJson(report: EvalReport, extra: Record<string, unknown> = {}): unknown {
-  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, bias_rgb: r.bias_rgb, delta_e: r.delta_e, ...(r.flicker !== undefined ? { flicker: r.flicker } : {}) });
+  const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, bias_rgb: r.bias_rgb, delta_e: r.delta_e, ...(r.flicker !== undefined ? { flicker: r.flicker, mc_flicker: r.mc_flicker, tof: r.tof } : {}) });
   return { ...extra, images: report.images.map(row), mean: report.mean, bicubic: { mean: report.bicubic.mean, images: report.bicubic.images.map(row) } };
 }
 
@@ -65,7 +70,7 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now();
     const report = await evaluate(values.data, scale, (lr) => upscaleTiled(model.rt, model, lr, { tileSize: tileSize }), (r) =>
       progress.tick(1, `${r.name} ${r.psnr_y.toFixed(2)} dB`),
-    );
+    { rt: model.rt, temporal: values.temporal });
     progress.done();
     const seconds = (performance.now() - t0) / 1000;
 

@@ -5,17 +5,32 @@ import { imresize } from '../data/resize.ts';
 import { quantize, readImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair, type PairMetrics } from '../metrics/quality.ts';
 import { findPairs, type EvalPair } from './dataset.ts';
+import type { Runtime } from '../graph/runtime.ts';
+import { TemporalStabilizer } from '../video/temporal.ts';
+import { TemporalMeter } from './temporal.ts';
 
 export interface ImageResult extends PairMetrics {
   name: string;
   /** Sequences only: mean |(SR_t − SR_{t−1}) − (HR_t − HR_{t−1})| over RGB in 0..255. */
   flicker?: number;
+  /** Sequences with SequenceOptions: motion-compensated flicker (Y, 0..255) and tOF (HR px). */
+  mc_flicker?: number;
+  tof?: number;
 }
+
+/** GPU temporal metrics for sequences, optionally of the temporal mode's output. */
+export interface SequenceOptions {
+  rt: Runtime;
+  /** Run the SR frames through the temporal mode (src/video/temporal.ts) before measuring. */
+  temporal?: boolean;
+}
+
+type Means = PairMetrics & { flicker?: number; mc_flicker?: number; tof?: number };
 
 export interface EvalReport {
   images: ImageResult[];
-  mean: PairMetrics & { flicker?: number };
-  bicubic: { images: ImageResult[]; mean: PairMetrics & { flicker?: number } };
+  mean: Means;
+  bicubic: { images: ImageResult[]; mean: Means };
 }
 
 /** One image up: what evaluate() measures (a model, or the bicubic baseline). */
@@ -24,19 +39,14 @@ export type UpscaleFn = (lr: RgbImage) => Promise<RgbImage>;
 /** MATLAB-style bicubic ×scale, the baseline every SR paper reports. */
 export const bicubicUpscale = (scale: number): UpscaleFn => async (lr) => imresize(lr, scale);
 
-function meanOf(rows: ImageResult[]): PairMetrics & { flicker?: number } {
+function meanOf(rows: ImageResult[]): Means {
   const avg = (k: Exclude<keyof PairMetrics, 'bias_rgb'>) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
   const bias = (c: number) => rows.reduce((s, r) => s + r.bias_rgb[c]!, 0) / rows.length;
-  const flick = rows.filter((r) => r.flicker !== undefined);
-  return {
-    psnr_y: avg('psnr_y'),
-    ssim_y: avg('ssim_y'),
-    psnr_rgb: avg('psnr_rgb'),
-    mse: avg('mse'),
-    bias_rgb: [bias(0), bias(1), bias(2)],
-    delta_e: avg('delta_e'),
-    ...(flick.length ? { flicker: flick.reduce((s, r) => s + r.flicker!, 0) / flick.length } : {}),
+  const optional = (k: 'flicker' | 'mc_flicker' | 'tof') => {
+    const have = rows.filter((r) => r[k] !== undefined);
+    return have.length ? { [k]: have.reduce((s, r) => s + r[k]!, 0) / have.length } : {};
   };
+  return { psnr_y: avg('psnr_y'), ssim_y: avg('ssim_y'), psnr_rgb: avg('psnr_rgb'), mse: avg('mse'), bias_rgb: [bias(0), bias(1), bias(2)], delta_e: avg('delta_e'), ...optional('flicker'), ...optional('mc_flicker'), ...optional('tof') };
 }
 
 function flicker(sr: RgbImage, srPrev: RgbImage, hr: RgbImage, hrPrev: RgbImage): number {
@@ -61,19 +71,26 @@ export async function loadPair(p: EvalPair, scale: number): Promise<{ hr: RgbIma
   return { hr, lr };
 }
 
-async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void): Promise<ImageResult[]> {
+async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<ImageResult[]> {
   const rows: ImageResult[] = [];
   let prev: { sr: RgbImage; hr: RgbImage } | null = null;
+  const meter = seq && pairs.sequence ? new TemporalMeter(seq.rt, scale) : null;
+  const stabilizer = meter && seq!.temporal ? new TemporalStabilizer(seq!.rt) : null;
   for (const p of pairs.pairs) {
     const { hr, lr } = await loadPair(p, scale);
-    const sr = await up(lr);
+    const raw = await up(lr);
+    const sr = stabilizer ? (await stabilizer.process(lr, raw)).image : raw;
     if (sr.width !== hr.width || sr.height !== hr.height) throw new Error(`${p.name}: SR is ${sr.width}×${sr.height} but HR is ${hr.width}×${hr.height}`);
     const row: ImageResult = { name: p.name, ...evaluatePair(sr, hr, scale) };
     if (pairs.sequence && prev) row.flicker = flicker(sr, prev.sr, hr, prev.hr);
+    const motion = await meter?.add(sr, hr);
+    if (motion) Object.assign(row, { mc_flicker: motion.mc_flicker, tof: motion.tof });
     prev = { sr, hr };
     rows.push(row);
     onImage?.(row);
   }
+  meter?.dispose();
+  stabilizer?.dispose();
   return rows;
 }
 
@@ -83,9 +100,9 @@ function crop(img: RgbImage, w: number, h: number): RgbImage {
   return { ...img, width: w, height: h, data: out };
 }
 
-export async function evaluate(dir: string, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void): Promise<EvalReport> {
+export async function evaluate(dir: string, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<EvalReport> {
   const pairs = findPairs(dir, scale);
-  const images = await run(pairs, scale, up, onImage);
-  const bicubic = await run(pairs, scale, bicubicUpscale(scale));
+  const images = await run(pairs, scale, up, onImage, seq);
+  const bicubic = await run(pairs, scale, bicubicUpscale(scale), undefined, seq && { rt: seq.rt });
   return { images, mean: meanOf(images), bicubic: { images: bicubic, mean: meanOf(bicubic) } };
 }

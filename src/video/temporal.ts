@@ -5,7 +5,8 @@
 //   3. the previous output's detail (output − bilinear-upsampled LR) is warped to this frame
 //      (flow upsampled ×scale on the fly) and blended with the current SR's detail:
 //        out = sr + alpha·exp(−(err/sigma)²)·(warped previous detail − current detail)
-//   4. at a scene cut (mean LR warp error above cutError) the blend restarts from the SR frame.
+//   4. at a scene cut (mean LR warp error above cutError, or a jump to cutRatio× the previous
+//      frame's) the blend restarts from the SR frame.
 // The output's detail is a recursive average along motion trajectories: what the generator
 // hallucinates differently every frame averages out, what it draws consistently stays, and the
 // low frequencies are always the current frame's.
@@ -23,12 +24,15 @@ export interface TemporalOptions {
   alpha: number;
   /** LR warp error (luma, 0..255) at which that weight has fallen to alpha/e. */
   sigma: number;
-  /** Mean LR warp error (luma) above which a frame starts a new scene. */
+  /** Mean LR warp error (luma) above which a frame always starts a new scene. */
   cutError: number;
+  /** A frame also starts a new scene when its mean warp error jumps to this many times the
+   *  previous frame's (and above 2 luma levels): aliasing makes the error level scene-dependent. */
+  cutRatio: number;
   flow: FlowOptions;
 }
 
-export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.8, sigma: 20, cutError: 40, flow: DEFAULT_FLOW };
+export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.9, sigma: 40, cutError: 50, cutRatio: 3, flow: DEFAULT_FLOW };
 
 export interface StabilizedFrame {
   image: RgbImage;
@@ -47,7 +51,7 @@ function mean(a: Float32Array): number {
 }
 
 export class TemporalStabilizer {
-  private prev: { y: Tensor; detail: Tensor; lrShape: string } | null = null;
+  private prev: { y: Tensor; detail: Tensor; lrShape: string; error: number } | null = null;
 
   constructor(
     readonly rt: Runtime,
@@ -71,7 +75,9 @@ export class TemporalStabilizer {
       const yw = warp(rt, this.prev.y, flow);
       err = warpError(rt, y, yw);
       meanError = mean(await err.read());
-      alpha = meanError > this.opts.cutError ? 0 : this.opts.alpha;
+      const o = this.opts, before = this.prev.error;
+      const cut = meanError > o.cutError || (meanError > 2 && meanError > o.cutRatio * before);
+      alpha = cut ? 0 : o.alpha;
       prevDetail = alpha ? warp(rt, this.prev.detail, flow) : tsr;
       flow.dispose();
       yw.dispose();
@@ -82,7 +88,7 @@ export class TemporalStabilizer {
     const { out, detail } = blendDetail(rt, { sr: tsr, lr: tlr, prev: prevDetail, err }, alpha, this.opts.sigma);
     const data = await out.read();
     this.dropPrevious();
-    this.prev = { y, detail, lrShape };
+    this.prev = { y, detail, lrShape, error: Number.isNaN(meanError) || alpha === 0 ? Infinity : meanError };
     for (const t of new Set([tlr, tsr, err, prevDetail, out])) t.dispose();
     return { image: { width: sr.width, height: sr.height, channels: sr.channels, data }, reset: alpha === 0, warpError: meanError };
   }

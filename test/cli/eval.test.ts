@@ -56,5 +56,15 @@ describe('vivid eval', () => {
     expect(rep.images[0].flicker).toBeUndefined();
     expect(rep.images[1].flicker).toBeGreaterThan(0);
     expect(rep.mean.flicker).toBeGreaterThan(0);
+    expect(rep.images[0].mc_flicker).toBeUndefined();
+    expect(rep.images[1].mc_flicker).toBeGreaterThan(0);
+    expect(rep.images[1].tof).toBeGreaterThanOrEqual(0);
+    expect(r.stdout).toMatch(/mc-flicker/);
+    const t = await runCli(['eval', '--model', model, '--data', data, '--json', '--quiet', '--temporal']);
+    expect(t.code, t.stderr).toBe(0);
+    const temporal = JSON.parse(t.stdout);
+    expect(temporal.images[2].mc_flicker).toBeGreaterThan(0);
+    // The bicubic baseline is never stabilised: the same with and without --temporal.
+    expect(temporal.bicubic.mean).toEqual(rep.bicubic.mean);
   });
 });

@@ -60,6 +60,18 @@ describe.skipIf(!haveTools)('vivid video', () => {
     expect([f.width, f.height]).toEqual([720, 576]);
   });
 
+  it.skipIf(!hasShared('data/vid4/calendar/BIx4'))('--side-by-side: frame by frame | temporal, the left half untouched by the temporal mode', async () => {
+    const plain = join(dir, 'plain-out'), both = join(dir, 'sbs-out');
+    const input = sharedPath('data/vid4/calendar/BIx4');
+    expect((await runCli(['video', input, '-o', plain, '--frames', '2', '--model', model])).code).toBe(0);
+    const r = await runCli(['video', input, '-o', both, '--frames', '2', '--model', model, '--side-by-side']);
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = [await readImage(join(plain, '00000001.png')), await readImage(join(both, '00000001.png'))];
+    expect([b.width, b.height]).toEqual([1440, 576]);
+    const row = 300 * b.width * 3;
+    expect(b.data.subarray(row, row + 720 * 3)).toEqual(a.data.subarray(300 * 720 * 3, 301 * 720 * 3));
+  });
+
   it.skipIf(!hasShared(BUNNY))('SIGINT mid-run: exit 130, nothing at the target, no temp file left', async () => {
     const out = join(dir, 'interrupted.mp4');
     const child = spawn(process.execPath, [...VIVID_FROM_SOURCE, 'video', clip, '-o', out, '--model', model], { stdio: ['ignore', 'pipe', 'pipe'] });
