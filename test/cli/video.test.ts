@@ -60,16 +60,20 @@ describe.skipIf(!haveTools)('vivid video', () => {
     expect([f.width, f.height]).toEqual([720, 576]);
   });
 
-  it.skipIf(!hasShared('data/vid4/calendar/BIx4'))('--side-by-side: frame by frame | temporal, the left half untouched by the temporal mode', async () => {
-    const plain = join(dir, 'plain-out'), both = join(dir, 'sbs-out');
+  it.skipIf(!hasShared('data/vid4/calendar/BIx4'))('temporal by default, --no-temporal frame by frame, --side-by-side shows both', async () => {
+    const plain = join(dir, 'plain-out'), temporal = join(dir, 'temporal-out'), both = join(dir, 'sbs-out');
     const input = sharedPath('data/vid4/calendar/BIx4');
-    expect((await runCli(['video', input, '-o', plain, '--frames', '2', '--model', model])).code).toBe(0);
+    expect((await runCli(['video', input, '-o', plain, '--frames', '2', '--model', model, '--no-temporal'])).code).toBe(0);
+    expect((await runCli(['video', input, '-o', temporal, '--frames', '2', '--model', model])).code).toBe(0);
     const r = await runCli(['video', input, '-o', both, '--frames', '2', '--model', model, '--side-by-side']);
     expect(r.code, r.stderr).toBe(0);
-    const [a, b] = [await readImage(join(plain, '00000001.png')), await readImage(join(both, '00000001.png'))];
+    const frame = (d: string) => readImage(join(d, '00000001.png'));
+    const [a, t, b] = [await frame(plain), await frame(temporal), await frame(both)];
     expect([b.width, b.height]).toEqual([1440, 576]);
-    const row = 300 * b.width * 3;
-    expect(b.data.subarray(row, row + 720 * 3)).toEqual(a.data.subarray(300 * 720 * 3, 301 * 720 * 3));
+    const row = (img: typeof a, x0: number) => img.data.subarray((300 * img.width + x0) * 3, (300 * img.width + x0 + 720) * 3);
+    expect(row(b, 0)).toEqual(row(a, 0));
+    expect(row(b, 720)).toEqual(row(t, 0));
+    expect(row(t, 0)).not.toEqual(row(a, 0));
   });
 
   it.skipIf(!hasShared(BUNNY))('SIGINT mid-run: exit 130, nothing at the target, no temp file left', async () => {
