@@ -6,12 +6,12 @@
 // import `vivid-sr/web` (src/web.ts) instead.
 
 import { Runtime } from './graph/runtime.ts';
-import { backendFromEnv, type Backend } from './graph/device.ts';
+import { backendFromEnv, isNodeBackend, type Backend } from './graph/device.ts';
 import { abortError, checkTileOptions, upscaleTiled } from './inference/tiling.ts';
 import { quantize, type RgbImage } from './io/image.ts';
 import { InferenceGenerator } from './models/inference.ts';
 import { builtinModels, loadGenerator, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
-import type { PytorchArch } from './models/pytorch-import.ts';
+import { isPytorchArch, type PytorchArch } from './models/pytorch-import.ts';
 
 export { Runtime, GpuError } from './graph/runtime.ts';
 export { GpuUnavailableError, type Backend } from './graph/device.ts';
@@ -146,8 +146,8 @@ function checkPixelData(data: unknown): asserts data is PixelData {
 function checkUpscaleOptions(opts: UpscaleOptions): void {
   checkTileOptions(opts);
   if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model)) throw new TypeError(`model must be a built-in name or a file path, got ${String(opts.model)}`);
-  if (opts.arch !== undefined && !['leftthomas', 'srresnet-tutorial'].includes(opts.arch)) throw new RangeError(`arch must be 'leftthomas' or 'srresnet-tutorial', got ${String(opts.arch)}`);
-  if (opts.backend !== undefined && !['auto', 'vulkan', 'opengl'].includes(opts.backend)) throw new RangeError(`backend must be 'auto', 'vulkan' or 'opengl', got ${String(opts.backend)}`);
+  if (opts.arch !== undefined && !isPytorchArch(opts.arch)) throw new RangeError(`arch must be 'leftthomas' or 'srresnet-tutorial', got ${String(opts.arch)}`);
+  if (opts.backend !== undefined && !isNodeBackend(opts.backend)) throw new RangeError(`backend must be 'auto', 'vulkan' or 'opengl', got ${String(opts.backend)}`);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('onProgress must be a function (done, total) => void');
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal (e.g. new AbortController().signal)');
 }

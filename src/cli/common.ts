@@ -3,10 +3,10 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Backend } from '../graph/device.ts';
+import { isNodeBackend, type Backend } from '../graph/device.ts';
 import { DEFAULT_MAX_PIXELS, IMAGE_EXT } from '../io/image.ts';
 import type { OptionTable } from './args.ts';
-import type { PytorchArch } from '../models/pytorch-import.ts';
+import { isPytorchArch, type PytorchArch } from '../models/pytorch-import.ts';
 
 export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
@@ -17,13 +17,13 @@ export function intOption(value: string | undefined, name: string, min = 0): num
 
 export function archOption(value: string | undefined): PytorchArch | undefined {
   if (value === undefined) return undefined;
-  if (value !== 'leftthomas' && value !== 'srresnet-tutorial') throw new Error(`--arch must be leftthomas or srresnet-tutorial, got '${value}'`);
+  if (!isPytorchArch(value)) throw new Error(`--arch must be leftthomas or srresnet-tutorial, got '${value}'`);
   return value;
 }
 
 export function backendOption(value: string | undefined): Backend | undefined {
   if (value === undefined) return undefined;
-  if (value !== 'auto' && value !== 'vulkan' && value !== 'opengl') throw new Error(`--backend must be auto, vulkan or opengl, got '${value}'`);
+  if (!isNodeBackend(value)) throw new Error(`--backend must be auto, vulkan or opengl, got '${value}'`);
   return value;
 }
 

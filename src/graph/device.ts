@@ -6,6 +6,13 @@
 
 export type Backend = 'auto' | 'vulkan' | 'opengl' | 'browser';
 
+/** The backends a caller can ask for in Node (VIVID_BACKEND, --backend, the API's option). */
+export const NODE_BACKENDS = ['auto', 'vulkan', 'opengl'] as const;
+
+export function isNodeBackend(v: unknown): v is (typeof NODE_BACKENDS)[number] {
+  return (NODE_BACKENDS as readonly unknown[]).includes(v);
+}
+
 export interface Gpu {
   device: GPUDevice;
   /** Absent when the caller brought its own device (Runtime.fromGpu). */
@@ -116,7 +123,7 @@ async function makeDevice(instance: GPU, adapter: GPUAdapter, backend: Gpu['back
 
 export function backendFromEnv(): Backend {
   const v = (typeof process !== 'undefined' ? process.env.VIVID_BACKEND : undefined) ?? 'auto';
-  if (v === 'auto' || v === 'vulkan' || v === 'opengl') return v;
+  if (isNodeBackend(v)) return v;
   throw new Error(`VIVID_BACKEND=${v} is not a backend: use auto, vulkan or opengl`);
 }
 

@@ -5,7 +5,12 @@
 import type { HostTensor } from '../graph/tensor.ts';
 import type { GeneratorConfig } from './generator.ts';
 
-export type PytorchArch = 'leftthomas' | 'srresnet-tutorial';
+export const PYTORCH_ARCHS = ['leftthomas', 'srresnet-tutorial'] as const;
+export type PytorchArch = (typeof PYTORCH_ARCHS)[number];
+
+export function isPytorchArch(v: unknown): v is PytorchArch {
+  return (PYTORCH_ARCHS as readonly unknown[]).includes(v);
+}
 
 /** One row of a name map: PyTorch key → our key, and whether it is a conv kernel (OIHW). */
 type Row = [torch: string, ours: string, conv?: 'conv'];

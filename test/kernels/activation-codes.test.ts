@@ -2,18 +2,11 @@
 // activations: the conv epilogue's act() is the same text in the three conv shaders, and each
 // shader's case for a code computes the activation of that name.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACT } from '../../src/kernels/activation.ts';
+import { declText, shaderSource as source } from '../helpers/wgsl.ts';
 
-const source = (name: string) => readFileSync(new URL(`../../shaders/${name}.wgsl`, import.meta.url), 'utf8');
-
-/** The text of `fn NAME(` up to its closing brace at the start of a line. */
-function fnText(src: string, name: string): string {
-  const start = src.indexOf(`fn ${name}(`);
-  if (start < 0) throw new Error(`no fn ${name}`);
-  return src.slice(start, src.indexOf('\n}', start) + 2);
-}
+const fnText = (src: string, name: string) => declText(src, `fn ${name}(`);
 
 /** case code → the expression its `case Nu: { return EXPR; }` returns. */
 function cases(fn: string): Map<number, string> {
