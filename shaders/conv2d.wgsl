@@ -5,6 +5,7 @@
 // Entry points:
 //   conv_fwd4      forward, Cout % (4·CV) == 0: each thread PX output pixels × CV·4 channels
 //   conv_fwd_any   forward, any Cout: each thread PX pixels × 4 channels, channel-guarded
+//                  (both forwards: with R > 1 the output is pixel-shuffled as it is stored)
 //   flip_weights   w[kh,kw,ci,co] → wT[KH−1−kh, KW−1−kw, co, ci] for the input gradient
 //   conv_dx4       input gradient of a strided conv, one dispatch per output phase, Cin % (4·CV) == 0
 //   conv_bwd_w4    weight gradient partial sums over a chunk of pixels, Cout % 4 == 0
@@ -40,6 +41,7 @@ override D: u32 = 1;          // input dilation (transposed conv for the input g
 override WG: u32 = 64;        // threads per workgroup
 override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
 override HAS_BIAS: u32 = 0;
+override R: u32 = 1;          // forward: pixel-shuffle factor of the output (1: none)
 
 const PX: u32 = 8;            // forward: output pixels per thread (consecutive along W)
 const CV: u32 = 2;            // forward: vec4 groups of output channels per thread
@@ -88,6 +90,23 @@ fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
 
 fn act4(z: vec4<f32>, c: u32, slope: f32, alpha_stride: u32) -> vec4<f32> {
   return vec4<f32>(act(z.x, c, slope, alpha_stride), act(z.y, c + 1u, slope, alpha_stride), act(z.z, c + 2u, slope, alpha_stride), act(z.w, c + 3u, slope, alpha_stride));
+}
+
+// Where conv output channel c of pixel (n, oh, ow) lands when the output is pixel-shuffled by
+// R (PyTorch order: channel c / R² of pixel (R·oh + c / R % R, R·ow + c % R)); ho, wo, cout are
+// the conv's own output sizes. Identical in conv2d.wgsl and conv2d_winograd.wgsl.
+fn shuffled(n: u32, oh: u32, ow: u32, c: u32, ho: u32, wo: u32, cout: u32) -> u32 {
+  let r2 = R * R;
+  return ((n * ho * R + R * oh + (c / R) % R) * wo * R + R * ow + c % R) * (cout / r2) + c / r2;
+}
+
+// Store 4 consecutive output channels c … c + 3 (c % 4 == 0): one vec4, or R² scattered floats.
+fn store4(o4: u32, n: u32, oh: u32, ow: u32, c: u32, z: vec4<f32>) {
+  if (R == 1u) { y4[o4] = z; return; }
+  for (var k = 0u; k < 4u; k++) {
+    let e = shuffled(n, oh, ow, c + k, p.ho, p.wo, p.cout);
+    y4[e / 4u][e % 4u] = z[k];
+  }
 }
 
 // Thread → (n, oh, first ow) of its row tile.
@@ -151,7 +170,7 @@ fn conv_fwd4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     for (var v = 0u; v < CV; v++) {
       var z = acc[j * CV + v];
       if (HAS_BIAS != 0u) { z += bias4[cb + v]; }
-      y4[(obase + t.ow0 + j) * cout4 + cb + v] = act4(z, (cb + v) * 4u, p.slope, p.alpha_stride);
+      store4((obase + t.ow0 + j) * cout4 + cb + v, t.n, t.oh, t.ow0 + j, (cb + v) * 4u, act4(z, (cb + v) * 4u, p.slope, p.alpha_stride));
     }
   }
 }
@@ -196,7 +215,8 @@ fn conv_fwd_any(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       if (c0 + c >= p.cout) { break; }
       var z = acc[j][c];
       if (HAS_BIAS != 0u) { z += bias[c0 + c]; }
-      y[o + c0 + c] = act(z, c0 + c, p.slope, p.alpha_stride);
+      let e = select(o + c0 + c, shuffled(t.n, t.oh, t.ow0 + j, c0 + c, p.ho, p.wo, p.cout), R > 1u);
+      y[e] = act(z, c0 + c, p.slope, p.alpha_stride);
     }
   }
 }

@@ -24,6 +24,7 @@
 override WG: u32 = 64;
 override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
 override HAS_BIAS: u32 = 0;
+override R: u32 = 1;          // wino6_output: pixel-shuffle factor of the output (1: none)
 
 // ---- weights: w [3, 3, cin, cout] → U [16, cin, cout], or (blocked = 1) U in GB × GB blocks:
 // block (ξ, co block b, ci chunk k) = 1024 vec4 = [64 ci][64 co] of U[ξ] (see wino_gemm).
@@ -171,12 +172,12 @@ fn wino_gemm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_i
   store_group(gemm_group(&x, 14u), o0, o1, 14u, ok0, ok1, groups); store_group(gemm_group(&x, 15u), o0, o1, 15u, ok0, ok1, groups);
 }
 
-// ---- input: x [N, H, W, cin] (images n0 … n0 + count − 1) → V [16, tiles, cin] -------------
+// ---- input: x [N, H, W, cin] (tiles t0 … t0 + tiles − 1 of all images) → V [16, tiles, cin] ---
 struct InParams {
   h: u32,
   w: u32,
   cin4: u32,
-  n0: u32,         // first image of this chunk
+  t0: u32,         // first tile of this chunk (tiles run over images, rows, columns)
   th: u32,         // tile rows = ceil(ho / 2)
   tw: u32,         // tile columns = ceil(wo / 2)
   tiles: u32,      // images in the chunk · th · tw
@@ -195,10 +196,11 @@ fn wino_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   if (i >= ip.total) { return; }
   let c = i % ip.cin4;
   let tile = i / ip.cin4;
-  let tx = tile % ip.tw;
-  let r = tile / ip.tw;
+  let g = ip.t0 + tile;                 // the tile in the whole tensor
+  let tx = g % ip.tw;
+  let r = g / ip.tw;
   let ty = r % ip.th;
-  let n = ip.n0 + r / ip.th;
+  let n = r / ip.th;
   let y0 = i32(2u * ty) - ip.pad_h;
   let x0 = i32(2u * tx) - ip.pad_w;
   var d: array<vec4<f32>, 16>;
@@ -234,7 +236,7 @@ struct OutParams {
   ho: u32,
   wo: u32,
   cout4: u32,
-  n0: u32,
+  t0: u32,
   th: u32,
   tw: u32,
   tiles: u32,
@@ -272,10 +274,11 @@ fn wino_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   if (i >= op.total) { return; }
   let c = i % op.cout4;
   let tile = i / op.cout4;
-  let tx = tile % op.tw;
-  let r = tile / op.tw;
+  let g = op.t0 + tile;                 // the tile in the whole tensor
+  let tx = g % op.tw;
+  let r = g / op.tw;
   let ty = r % op.th;
-  let n = op.n0 + r / op.th;
+  let n = r / op.th;
   let stride = op.tiles * op.cout4;
   let o = tile * op.cout4 + c;
   var m: array<vec4<f32>, 16>;
@@ -310,7 +313,7 @@ struct DyParams {
   ho: u32,
   wo: u32,
   cout4: u32,
-  n0: u32,
+  t0: u32,
   th: u32,
   tw: u32,
   tiles: u32,
@@ -431,10 +434,11 @@ fn wino6_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   if (i >= ip.total) { return; }
   let c = i % ip.cin4;
   let tile = i / ip.cin4;
-  let tx = tile % ip.tw;
-  let r = tile / ip.tw;
+  let g = ip.t0 + tile;                 // the tile in the whole tensor
+  let tx = g % ip.tw;
+  let r = g / ip.tw;
   let ty = r % ip.th;
-  let n = ip.n0 + r / ip.th;
+  let n = r / ip.th;
   let y0 = i32(6u * ty) - ip.pad_h;
   let x0 = i32(6u * tx) - ip.pad_w;
   var s: array<array<vec4<f32>, 8>, 8>;   // s[b] = Bᵀ d[:, b] (column b)
@@ -466,16 +470,25 @@ fn at8(z: array<vec4<f32>, 8>) -> array<vec4<f32>, 6> {
                              d1 + 32.0 * d2 + 0.03125 * d3 + z[7]);
 }
 
+// Where conv output channel c of pixel (n, oh, ow) lands when the output is pixel-shuffled by
+// R (PyTorch order: channel c / R² of pixel (R·oh + c / R % R, R·ow + c % R)); ho, wo, cout are
+// the conv's own output sizes. Identical in conv2d.wgsl and conv2d_winograd.wgsl.
+fn shuffled(n: u32, oh: u32, ow: u32, c: u32, ho: u32, wo: u32, cout: u32) -> u32 {
+  let r2 = R * R;
+  return ((n * ho * R + R * oh + (c / R) % R) * wo * R + R * ow + c % R) * (cout / r2) + c / r2;
+}
+
 @compute @workgroup_size(WG)
 fn wino6_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;     // (tile, co4), co4 fastest
   if (i >= op.total) { return; }
   let c = i % op.cout4;
   let tile = i / op.cout4;
-  let tx = tile % op.tw;
-  let r = tile / op.tw;
+  let g = op.t0 + tile;                 // the tile in the whole tensor
+  let tx = g % op.tw;
+  let r = g / op.tw;
   let ty = r % op.th;
-  let n = op.n0 + r / op.th;
+  let n = r / op.th;
   let stride = op.tiles * op.cout4;
   let o = tile * op.cout4 + c;
   var s: array<array<vec4<f32>, 6>, 8>;   // s[b] = Aᵀ m[:, b]
@@ -493,7 +506,12 @@ fn wino6_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     let base = (n * op.ho + oy) * op.wo + 6u * tx;
     for (var b = 0u; b < 6u; b++) {
       if (6u * tx + b >= op.wo) { break; }
-      y4[(base + b) * op.cout4 + c] = act4(yr[b] + bv, 4u * c, op.slope, op.alpha_stride);
+      let z = act4(yr[b] + bv, 4u * c, op.slope, op.alpha_stride);
+      if (R == 1u) { y4[(base + b) * op.cout4 + c] = z; continue; }
+      for (var k = 0u; k < 4u; k++) {
+        let e = shuffled(n, oy, 6u * tx + b, 4u * c + k, op.ho, op.wo, 4u * op.cout4);
+        y4[e / 4u][e % 4u] = z[k];
+      }
     }
   }
 }
@@ -516,10 +534,11 @@ fn wino6_dy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   if (i >= dp.total) { return; }
   let c = i % dp.cout4;
   let tile = i / dp.cout4;
-  let tx = tile % dp.tw;
-  let r = tile / dp.tw;
+  let g = dp.t0 + tile;                 // the tile in the whole tensor
+  let tx = g % dp.tw;
+  let r = g / dp.tw;
   let ty = r % dp.th;
-  let n = dp.n0 + r / dp.th;
+  let n = r / dp.th;
   var s: array<array<vec4<f32>, 8>, 6>;   // s[b] = A g[:, b] (column b of the 6×6 dy tile)
   for (var b = 0u; b < 6u; b++) {
     let ox = 6u * tx + b;

@@ -9,6 +9,8 @@ export type Shape4 = readonly [number, number, number, number];
 export interface ConvGeom {
   stride: number;
   pad: number;
+  /** Forward only: per-side padding instead of `pad` (negative: that many rows or columns cropped). */
+  padding?: { top: number; bottom: number; left: number; right: number };
 }
 
 export function outSize(h: number, k: number, { stride, pad }: ConvGeom): number {
@@ -19,16 +21,17 @@ export function conv2d(x: F64, xs: Shape4, w: F64, ws: Shape4, g: ConvGeom): { y
   const [N, H, W, C] = xs;
   const [KH, KW, C2, CO] = ws;
   if (C !== C2) throw new Error(`conv2d reference: Cin ${C} vs weights ${C2}`);
-  const HO = outSize(H, KH, g), WO = outSize(W, KW, g);
+  const p = g.padding ?? { top: g.pad, bottom: g.pad, left: g.pad, right: g.pad };
+  const HO = Math.floor((H + p.top + p.bottom - KH) / g.stride) + 1, WO = Math.floor((W + p.left + p.right - KW) / g.stride) + 1;
   const y = new Float64Array(N * HO * WO * CO);
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < HO; oh++)
       for (let ow = 0; ow < WO; ow++)
         for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * g.stride - g.pad + kh;
+          const ih = oh * g.stride - p.top + kh;
           if (ih < 0 || ih >= H) continue;
           for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * g.stride - g.pad + kw;
+            const iw = ow * g.stride - p.left + kw;
             if (iw < 0 || iw >= W) continue;
             for (let ci = 0; ci < C; ci++) {
               const xv = x[((n * H + ih) * W + iw) * C + ci]!;

@@ -22,8 +22,22 @@ export interface ConvOptions {
   algorithm?: 'auto' | 'direct';
 }
 
+/** Zero padding per side; a negative side crops that many input rows or columns. */
+export interface Padding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
 export interface Conv2dOptions extends ConvOptions {
   epilogue?: Epilogue;
+  /** Per-side padding instead of `pad` (forward only): the tiled inference computes exactly the
+   *  rows and columns a band needs, with zeros only where the image ends. */
+  padding?: Padding;
+  /** Pixel-shuffle the output by this factor as it is stored (PyTorch order): y is
+   *  [N, Ho·r, Wo·r, Cout / r²]. The epilogue acts on the conv's channels before. */
+  shuffle?: number;
 }
 
 /** The `const NAME: u32 = value;` constants of a WGSL file, so blocking factors are defined
@@ -78,6 +92,17 @@ export function geometry(kh: number, kw: number, opts: ConvOptions): Geometry {
   return { stride, padH, padW };
 }
 
+/** The forward's padding per side: `padding` when given, else `pad` (default 'same') all round. */
+export function forwardPadding(kh: number, kw: number, opts: Conv2dOptions): Padding {
+  if (!opts.padding) {
+    const g = geometry(kh, kw, opts);
+    return { top: g.padH, bottom: g.padH, left: g.padW, right: g.padW };
+  }
+  const p = opts.padding;
+  if (![p.top, p.bottom, p.left, p.right].every(Number.isInteger)) throw new Error(`conv2d: padding sides must be integers, got ${JSON.stringify(p)}`);
+  return p;
+}
+
 /** 2-D grid for `threads` threads past 65535 workgroups; the kernel folds z back into x. */
 export function foldGrid(threads: number, wg: number, y: number): [number, number, number] {
   const [gx, gz] = grid1d(threads, wg);
@@ -96,6 +121,8 @@ export interface ConvCall {
   dilation: number;
   padH: number;
   padW: number;
+  /** Pixel-shuffle factor of the stored output (1: none). */
+  shuffle: number;
   /** Return x's Winograd input transform instead of freeing it (see conv2dTrain). */
   keepTransform?: boolean;
 }

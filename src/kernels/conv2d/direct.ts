@@ -1,5 +1,5 @@
 // The direct convolution kernels (shaders/conv2d.wgsl): the forward with its fused epilogue
-// (conv_fwd4 when Cout fills the vec4 channel blocks, else the channel-guarded conv_fwd_any;
+// and optional pixel shuffle of the stored output (conv_fwd4 when Cout fills the vec4 channel blocks, else the channel-guarded conv_fwd_any;
 // also the input gradient as a conv of the dilated dy), the input gradient of a strided conv
 // per output phase (conv_dx4) and the weight gradient as a chunked reduction over pixels.
 
@@ -15,7 +15,8 @@ const CHUNK_PIXELS = 2048;
 export function directForward(rt: Runtime, c: ConvCall): void {
   const [N, H, W, cin] = dims4('x', c.x);
   const [KH, KW, , cout] = dims4('w', c.w);
-  const [, ho, wo] = dims4('y', c.y);
+  const [, yh, yw] = dims4('y', c.y);
+  const ho = yh / c.shuffle, wo = yw / c.shuffle;
   const { PX, CV } = block();
   const tilesW = Math.ceil(wo / PX);
   const threads = N * ho * tilesW;
@@ -23,7 +24,7 @@ export function directForward(rt: Runtime, c: ConvCall): void {
   // Unused bindings still need a buffer: the weights stand in (read-only, never read).
   const bias = c.bias ?? c.w;
   const alpha = ep.alpha ?? c.w;
-  const constants = { KH, KW, S: c.stride, D: c.dilation, WG, ACT: ep.act, HAS_BIAS: c.bias ? 1 : 0 };
+  const constants = { KH, KW, S: c.stride, D: c.dilation, WG, ACT: ep.act, HAS_BIAS: c.bias ? 1 : 0, R: c.shuffle };
   const uniforms = {
     n: N, h: H, w: W, cin, ho, wo, cout, pad_h: c.padH, pad_w: c.padW,
     tiles_w: tilesW, threads, slope: ep.slope, alpha_stride: ep.alphaStride, w_stride: 0,

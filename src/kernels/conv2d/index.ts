@@ -7,13 +7,13 @@
 import { grid1d } from '../../graph/grid.ts';
 import type { Runtime } from '../../graph/runtime.ts';
 import type { Shape, Tensor } from '../../graph/tensor.ts';
-import { type Conv2dOptions, type ConvCall, type ConvOptions, convOutSize, dims4, geometry } from './common.ts';
+import { type Conv2dOptions, type ConvCall, type ConvOptions, convOutSize, dims4, forwardPadding, geometry } from './common.ts';
 import { directDxPhases, directForward, directWeights } from './direct.ts';
 import { rgbForward, rgbWeights } from './rgb.ts';
 import { type ConvShape, chooseConvAlgorithm } from './router.ts';
 import { winogradForward, winogradWeights } from './winograd.ts';
 
-export type { Conv2dOptions, ConvOptions, Epilogue } from './common.ts';
+export type { Conv2dOptions, ConvOptions, Epilogue, Padding } from './common.ts';
 export { convOutSize } from './common.ts';
 export { type ConvAlgorithm, type ConvPass, type ConvShape, chooseConvAlgorithm } from './router.ts';
 
@@ -22,9 +22,10 @@ export { type ConvAlgorithm, type ConvPass, type ConvShape, chooseConvAlgorithm 
 function launchForward(rt: Runtime, c: ConvCall, options: ConvOptions): Tensor | null {
   const [, H, W, cin] = dims4('x', c.x);
   const [KH, KW, , cout] = dims4('w', c.w);
-  const [, ho, wo] = dims4('y', c.y);
+  const [, yh, yw] = dims4('y', c.y);
+  const ho = yh / c.shuffle, wo = yw / c.shuffle;
   if (c.bias && c.bias.size !== cout) throw new Error(`conv2d: bias has ${c.bias.size} values for ${cout} channels`);
-  const shape = { h: H, w: W, kh: KH, kw: KW, cin, cout, ho, wo, stride: c.stride, dilation: c.dilation };
+  const shape = { h: H, w: W, kh: KH, kw: KW, cin, cout, ho, wo, stride: c.stride, dilation: c.dilation, shuffle: c.shuffle };
   switch (chooseConvAlgorithm('forward', shape, options, rt)) {
     case 'winograd-f6':
       return winogradForward(rt, c, 6);
@@ -57,13 +58,16 @@ function forward(rt: Runtime, x: Tensor, w: Tensor, bias: Tensor | null, opts: C
   const [N, H, W, cin] = dims4('x', x);
   const [KH, KW, wcin, cout] = dims4('w', w);
   if (cin !== wcin) throw new Error(`conv2d: x has ${cin} channels, weights expect ${wcin}`);
-  const g = geometry(KH, KW, opts);
-  const ho = convOutSize(H, KH, g.stride, g.padH);
-  const wo = convOutSize(W, KW, g.stride, g.padW);
+  const { stride } = geometry(KH, KW, opts);
+  const pad = forwardPadding(KH, KW, opts);
+  const ho = Math.floor((H + pad.top + pad.bottom - KH) / stride) + 1;
+  const wo = Math.floor((W + pad.left + pad.right - KW) / stride) + 1;
   if (ho < 1 || wo < 1) throw new Error(`conv2d: ${H}×${W} input is smaller than the ${KH}×${KW} kernel`);
-  const y = rt.empty([N, ho, wo, cout], 'conv2d.y');
-  const saved = launchForward(rt, { x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride: g.stride, dilation: 1, padH: g.padH, padW: g.padW, keepTransform }, opts);
-  return { y, saved };
+  const r = opts.shuffle ?? 1;
+  if (!Number.isInteger(r) || r < 1 || cout % (r * r)) throw new Error(`conv2d: shuffle ${r} needs a positive integer r with Cout (${cout}) divisible by r²`);
+  const y = rt.empty([N, ho * r, wo * r, cout / (r * r)], 'conv2d.y');
+  const call = { x, w, y, bias, epilogue: opts.epilogue ?? { kind: 'none' }, stride, dilation: 1, padH: pad.top, padW: pad.left, shuffle: r, keepTransform } as const;
+  return { y, saved: launchForward(rt, call, opts) };
 }
 
 /** The forward conv's shape and geometry for a backward pass, after checking that dy fits. */
@@ -95,7 +99,7 @@ export function conv2dBackwardInput(rt: Runtime, dy: Tensor, w: Tensor, xShape: 
   const dx = rt.empty(xShape, 'conv2d.dx');
   const tPadH = KH - 1 - padH, tPadW = KW - 1 - padW;
   if (chooseConvAlgorithm('inputGradient', s, opts, rt) === 'phases') directDxPhases(rt, dy, wT, dx, s.stride, tPadH, tPadW);
-  else launchForward(rt, { x: dy, w: wT, y: dx, bias: null, epilogue: { kind: 'none' }, stride: 1, dilation: s.stride, padH: tPadH, padW: tPadW }, opts);
+  else launchForward(rt, { x: dy, w: wT, y: dx, bias: null, epilogue: { kind: 'none' }, stride: 1, dilation: s.stride, padH: tPadH, padW: tPadW, shuffle: 1 }, opts);
   // Safe to release now: later users of this buffer are recorded after these dispatches.
   wT.dispose();
   return dx;

@@ -26,68 +26,70 @@ const DW_CHUNK = 512;
 
 export type WinogradTile = 2 | 6;
 
-/** Bytes of one image's transformed tensor for output tiles of edge F. */
-function bytesPerImage(F: number, ho: number, wo: number, cin: number, cout: number): number {
-  return (F + 2) ** 2 * Math.ceil(ho / F) * Math.ceil(wo / F) * Math.max(cin, cout) * 4;
-}
+/** Bytes per output tile of edge F of one transformed tensor (V or M). */
+const bytesPerTile = (F: number, cin: number, cout: number) => (F + 2) ** 2 * Math.max(cin, cout) * 4;
 
 const chunkLimit = (rt: Runtime) => Math.min(CHUNK_BYTES, rt.limits.maxStorageBufferBindingSize);
 
-/** Whether one image's transforms fit a scratch chunk (forward: the larger of F(2×2) and F(6×6)). */
-export function forwardFits(rt: Runtime, ho: number, wo: number, cin: number, cout: number): boolean {
-  return Math.max(bytesPerImage(2, ho, wo, cin, cout), bytesPerImage(6, ho, wo, cin, cout)) <= chunkLimit(rt);
+/** Whether the transformed weights U fit one binding (the tensors' transforms go in chunks of
+ *  tiles, so any image size fits). */
+export function forwardFits(rt: Runtime, cin: number, cout: number): boolean {
+  return 64 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
 }
 
-/** The weight gradient's channel blocking and whether its transforms and partial sums fit. */
-export function weightsFit(rt: Runtime, ho: number, wo: number, cin: number, cout: number): boolean {
+/** The weight gradient's channel blocking and whether its partial sums fit. */
+export function weightsFit(rt: Runtime, cin: number, cout: number): boolean {
   const { WI, WC } = wino();
   if (cin % WI !== 0 || cin % 4 !== 0 || cout % (4 * WC) !== 0) return false;
-  return bytesPerImage(6, ho, wo, cin, cout) <= chunkLimit(rt) && 64 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
+  return 64 * cin * cout * 4 <= rt.limits.maxStorageBufferBindingSize;
 }
 
-/** Output tiles of edge F over [N, ho, wo], in chunks of whole images that fit one scratch buffer. */
+/** Output tiles of edge F over [N, ho, wo] (images, rows, columns), in chunks of consecutive
+ *  tiles whose transforms fit one scratch buffer. */
 interface Tiling {
   F: WinogradTile;
   /** Values per tile of the transformed tensors: (F + 2)². */
   XI: number;
   th: number;
   tw: number;
-  imagesPerChunk: number;
   /** Tiles of the largest chunk (the scratch buffers' middle dimension). */
   maxTiles: number;
-  /** Each chunk: its first image and tile count. */
-  chunks: Array<{ n0: number; tiles: number }>;
+  /** Each chunk: its first tile and tile count. */
+  chunks: Array<{ t0: number; tiles: number }>;
 }
 
 function tiling(rt: Runtime, F: WinogradTile, N: number, ho: number, wo: number, cin: number, cout: number): Tiling {
   const th = Math.ceil(ho / F), tw = Math.ceil(wo / F);
-  const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(chunkLimit(rt) / bytesPerImage(F, ho, wo, cin, cout))));
+  const total = N * th * tw;
+  const perChunk = Math.max(1, Math.min(total, Math.floor(chunkLimit(rt) / bytesPerTile(F, cin, cout))));
   const chunks = [];
-  for (let n0 = 0; n0 < N; n0 += imagesPerChunk) chunks.push({ n0, tiles: Math.min(imagesPerChunk, N - n0) * th * tw });
-  return { F, XI: (F + 2) ** 2, th, tw, imagesPerChunk, maxTiles: imagesPerChunk * th * tw, chunks };
+  for (let t0 = 0; t0 < total; t0 += perChunk) chunks.push({ t0, tiles: Math.min(perChunk, total - t0) });
+  return { F, XI: (F + 2) ** 2, th, tw, maxTiles: perChunk, chunks };
 }
 
 const prefix = (F: WinogradTile) => (F === 6 ? 'wino6' : 'wino');
 
 /** The (F+2)×(F+2) input patches of one chunk of x into v ([XI, tiles, cin]). */
-function inputTransform(rt: Runtime, t: Tiling, x: Tensor, v: Tensor, chunk: { n0: number; tiles: number }, padH: number, padW: number): void {
+function inputTransform(rt: Runtime, t: Tiling, x: Tensor, v: Tensor, chunk: { t0: number; tiles: number }, padH: number, padW: number): void {
   const [, H, W, cin] = dims4('x', x);
   const total = chunk.tiles * (cin / 4);
   rt.run(
     { shader: SHADER, entry: `${prefix(t.F)}_input`, constants: { WG: 64 } },
     {
       bind: { x4: x, v4: v },
-      uniforms: { h: H, w: W, cin4: cin / 4, n0: chunk.n0, th: t.th, tw: t.tw, tiles: chunk.tiles, pad_h: padH, pad_w: padW, total },
+      uniforms: { h: H, w: W, cin4: cin / 4, t0: chunk.t0, th: t.th, tw: t.tw, tiles: chunk.tiles, pad_h: padH, pad_w: padW, total },
       workgroups: grid1d(total, 64),
     },
   );
 }
 
-/** Forward on tiles of edge F; returns V if c.keepTransform asked for it and one chunk held every image. */
+/** Forward on tiles of edge F; returns V if c.keepTransform asked for it and one chunk held every tile. */
 export function winogradForward(rt: Runtime, c: ConvCall, F: WinogradTile): Tensor | null {
   const [N, , , cin] = dims4('x', c.x);
   const [, , , cout] = dims4('w', c.w);
-  const [, ho, wo] = dims4('y', c.y);
+  const [, yh, yw] = dims4('y', c.y);
+  const ho = yh / c.shuffle, wo = yw / c.shuffle;
+  if (c.shuffle !== 1 && F !== 6) throw new Error('conv2d: only the F(6×6) output transform stores a shuffled output (router.ts)');
   const { PX, CV } = block();
   const { GB, LT } = wino();
   const t = tiling(rt, F, N, ho, wo, cin, cout);
@@ -111,7 +113,7 @@ export function winogradForward(rt: Runtime, c: ConvCall, F: WinogradTile): Tens
   const v = rt.empty([XI, t.maxTiles, cin], 'conv2d.wino.v');
   const m = rt.empty([XI, t.maxTiles, cout], 'conv2d.wino.m');
   for (const chunk of t.chunks) {
-    const { n0, tiles } = chunk;
+    const { t0, tiles } = chunk;
     inputTransform(rt, t, c.x, v, chunk, c.padH, c.padW);
     if (F === 6) {
       for (let k = 0; k < ciChunks; k++) {
@@ -142,17 +144,17 @@ export function winogradForward(rt: Runtime, c: ConvCall, F: WinogradTile): Tens
     }
     const outTotal = tiles * (cout / 4);
     rt.run(
-      { shader: SHADER, entry: `${prefix(F)}_output`, constants: { WG: 64, ACT: ep.act, HAS_BIAS: c.bias ? 1 : 0 } },
+      { shader: SHADER, entry: `${prefix(F)}_output`, constants: { WG: 64, ACT: ep.act, HAS_BIAS: c.bias ? 1 : 0, ...(F === 6 ? { R: c.shuffle } : {}) } },
       {
         bind: { m4: m, bias4: bias, alpha, y4: c.y },
-        uniforms: { ho, wo, cout4: cout / 4, n0, th: t.th, tw: t.tw, tiles, total: outTotal, slope: ep.slope, alpha_stride: ep.alphaStride },
+        uniforms: { ho, wo, cout4: cout / 4, t0, th: t.th, tw: t.tw, tiles, total: outTotal, slope: ep.slope, alpha_stride: ep.alphaStride },
         workgroups: grid1d(outTotal, 64),
       },
     );
   }
   // V of x in one chunk is what the F(3×3, 6×6) weight gradient transforms again: keep it if
   // asked. The rest is safe to release now: later users are recorded after these dispatches.
-  const kept = c.keepTransform && F === 6 && t.imagesPerChunk >= N ? v : null;
+  const kept = c.keepTransform && F === 6 && t.chunks.length === 1 ? v : null;
   for (const s of kept ? [u, m] : [u, v, m]) s.dispose();
   return kept;
 }
@@ -176,8 +178,8 @@ export function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, padH: number
   let chunk = DW_CHUNK;
   while (partsFor(chunk) > maxParts) chunk = Math.max(chunk * 2, Math.ceil(totalTiles / maxParts));
   const parts = rt.empty([partsFor(chunk), XI, size], 'conv2d.wino.dw.parts');
-  // The forward's V (same 8×8 patches, tiles and pad) when it covered all images in one chunk.
-  const reuse = saved !== null && t.imagesPerChunk >= N && saved.shape.join() === [XI, t.maxTiles, cin].join();
+  // The forward's V (same 8×8 patches, tiles and pad) when it covered all tiles in one chunk.
+  const reuse = saved !== null && t.chunks.length === 1 && saved.shape.join() === [XI, t.maxTiles, cin].join();
   const v = reuse ? saved : rt.empty([XI, t.maxTiles, cin], 'conv2d.wino.v');
   const gd = rt.empty([XI, t.maxTiles, cout], 'conv2d.wino.gd');
   const coGroups = cout / (4 * WC);
@@ -185,12 +187,12 @@ export function winogradWeights(rt: Runtime, x: Tensor, dy: Tensor, padH: number
   const wg = Math.min(64, Math.ceil(lanes / 8) * 8);
   let part0 = 0;
   for (const ch of t.chunks) {
-    const { n0, tiles } = ch;
+    const { t0, tiles } = ch;
     if (!reuse) inputTransform(rt, t, x, v, ch, padH, padW);
     const dyTotal = tiles * (cout / 4);
     rt.run(
       { shader: SHADER, entry: 'wino6_dy', constants: { WG: 64 } },
-      { bind: { dy4: dy, gd4: gd }, uniforms: { ho, wo, cout4: cout / 4, n0, th: t.th, tw: t.tw, tiles, total: dyTotal }, workgroups: grid1d(dyTotal, 64) },
+      { bind: { dy4: dy, gd4: gd }, uniforms: { ho, wo, cout4: cout / 4, t0, th: t.th, tw: t.tw, tiles, total: dyTotal }, workgroups: grid1d(dyTotal, 64) },
     );
     const chunks = Math.ceil(tiles / chunk);
     rt.run(
