@@ -1,55 +1,46 @@
-// Upscaling an image of any size in tiles. Each tile's core is run with `overlap` LR pixels of
-// context on every side (clamped at the image border, where the whole-image run sees zero
-// padding too); only the core of each result is kept. When the overlap covers the generator's
-// receptive field the tiled result equals the whole-image result — seam-free by construction.
-// Alpha, when present, is upscaled with bicubic.
+// Upscaling an image of any size within the adapter's buffer limits, as plan.ts plans it: the
+// low-resolution part on regions (the whole image when it fits) with `overlap` LR pixels of
+// context (clamped at the image border, where the whole-image run sees zero padding too), the
+// upsampling tail in bands of each region's core. When the overlap covers the receptive field
+// the result equals the whole-image result — seam-free by construction. Alpha, when present,
+// is upscaled with bicubic.
 
 import { imresize } from '../data/resize.ts';
 import type { RgbImage } from '../io/image.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import type { InferenceGenerator } from '../models/inference.ts';
 import type { GeneratorConfig } from '../models/generator.ts';
-import { bucketSize } from '../graph/pool.ts';
+import { planTiles, receptiveRadius, rectH, rectW, trunkBytes, type Rect, type TilePlan } from './plan.ts';
+
+export { largestLayerBytes, receptiveRadius } from './plan.ts';
 
 export interface TileOptions {
-  /** Core tile size in LR pixels (default: the largest the adapter's buffers allow, capped). */
+  /** Core size of the low-resolution regions in LR pixels (default: the fewest regions that fit
+   *  the adapter's buffers — one when the image fits whole). */
   tileSize?: number;
-  /** LR pixels of context around each tile (default: the receptive field radius). */
+  /** LR pixels of context around each region (default: the receptive field radius, which makes
+   *  tiling exact). */
   overlap?: number;
+  /** Bytes the largest tensor may take (default and ceiling: the adapter's storage binding
+   *  limit); smaller trades speed for memory. */
+  maxBufferBytes?: number;
+  /** Work done and in all, in FLOPs (so done / total is the fraction done); called after every
+   *  conv of the low-resolution part and every band of the tail. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
-/** Receptive-field radius in LR pixels: 9×9 head, two 3×3 per block, post conv, upsamplers, 9×9 tail. */
-export function receptiveRadius(c: GeneratorConfig): number {
-  let r = 4 + 2 * c.blocks + 1;
-  for (let j = 0; j < Math.log2(c.scale); j++) r += 1 / 2 ** j;
-  return Math.ceil(r + 4 / c.scale);
+/** The largest buffer one GPU binding may be: every tensor of a region or band must fit it. */
+function bufferLimit(rt: Runtime, opts: { maxBufferBytes?: number } = {}): number {
+  return Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize, opts.maxBufferBytes ?? Infinity);
 }
 
-/**
- * The core tile size when none is given. The biggest activation of a region (largestLayerBytes)
- * must fit one storage binding; regions are also capped at 256² LR pixels to keep host memory modest on software adapters.
- * An image that fits whole is one tile (no overlap work at all); otherwise square tiles.
- */
-export function autoTileSize(rt: Runtime, c: GeneratorConfig, overlap: number, width: number, height: number): number {
-  const maxArea = Math.min(256 * 256, Math.floor(bufferLimit(rt) / largestLayerBytes(c, 1, 1)));
-  if (width * height <= maxArea) return Math.max(width, height);
-  return Math.max(16, Math.floor(Math.sqrt(maxArea)) - 2 * overlap);
-}
-
-/** The largest buffer one GPU binding may be: a tile's every activation must fit it. */
-function bufferLimit(rt: Runtime): number {
-  return Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-}
-
-/**
- * Bytes of the generator's largest activation for a w×h LR region: the head's features, the
- * last upsampler's conv output ((scale/2)²·w·h pixels × 4·channels), or the RGB output (and
- * the bicubic skip's phases, the same size).
- */
-export function largestLayerBytes(c: GeneratorConfig, w: number, h: number): number {
-  return 4 * w * h * Math.max(c.channels, 4 * c.channels * (c.scale / 2) ** 2, 3 * c.scale ** 2);
+/** The plan upscaleTiled follows for a W × H image on rt (tests and benchmarks read it). */
+export function planFor(rt: Runtime, c: GeneratorConfig, W: number, H: number, opts: TileOptions = {}): TilePlan {
+  const overlap = opts.overlap ?? receptiveRadius(c);
+  const limit = bufferLimit(rt, opts);
+  if (opts.tileSize !== undefined) checkTileFits(rt, c, opts.tileSize, overlap, W, H, limit);
+  return planTiles(c, W, H, { limit, tileSize: opts.tileSize, overlap });
 }
 
 /** Tile size and overlap must be whole pixels (a fractional tile silently corrupts the result). */
@@ -67,9 +58,8 @@ export function checkTileOptions(o: { tileSize?: unknown; overlap?: unknown }): 
  * needs a buffer beyond the adapter's limit — Dawn would otherwise fail mid-run with raw
  * validation errors. Names the largest tile size that fits.
  */
-function checkTileFits(rt: Runtime, c: GeneratorConfig, tile: number, overlap: number, W: number, H: number): void {
-  const limit = bufferLimit(rt);
-  const need = (t: number) => bucketSize(largestLayerBytes(c, Math.min(W, t + 2 * overlap), Math.min(H, t + 2 * overlap)));
+function checkTileFits(rt: Runtime, c: GeneratorConfig, tile: number, overlap: number, W: number, H: number, limit: number): void {
+  const need = (t: number) => trunkBytes(c, Math.min(W, t + 2 * overlap), Math.min(H, t + 2 * overlap));
   if (need(tile) <= limit) return;
   let lo = 0, hi = tile; // need(lo) fits (or lo = 0: none does), need(hi) does not
   while (hi - lo > 1) {
@@ -81,7 +71,7 @@ function checkTileFits(rt: Runtime, c: GeneratorConfig, tile: number, overlap: n
   const rw = Math.min(W, tile + 2 * overlap), rh = Math.min(H, tile + 2 * overlap);
   throw new RangeError(
     `tile size ${tile} is too large for this GPU: a ${rw}×${rh} region (tile + ${overlap} px overlap per side) needs a ${mb(need(tile))} buffer ` +
-      `for the ×${c.scale} generator's largest layer, over the adapter's ${mb(limit)} limit (maxStorageBufferBindingSize). ` +
+      `for the ×${c.scale} generator's largest layer, over the adapter's ${mb(limit)} limit (maxStorageBufferBindingSize${limit < rt.limits.maxStorageBufferBindingSize ? ', or maxBufferBytes' : ''}). ` +
       (lo >= 1 ? `Use a tile size of at most ${lo} (--tile / tileSize), or leave it out to pick one that fits.` : `Even a 1-pixel tile does not fit with overlap ${overlap}: lower the overlap.`),
   );
 }
@@ -91,57 +81,50 @@ export function abortError(signal: AbortSignal): Error {
   return reason instanceof Error ? reason : new DOMException(String(reason ?? 'upscale aborted'), 'AbortError');
 }
 
+/**
+ * Upscale img by model's factor as planTiles plans it: per region, the low-resolution part
+ * (waiting for the GPU after each conv, to report progress and to stop promptly on abort), then
+ * the tail band by band, each band's output copied into place.
+ */
 export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: RgbImage, opts: TileOptions = {}): Promise<RgbImage> {
+  checkTileOptions(opts);
   const s = model.config.scale;
-  const overlap = opts.overlap ?? receptiveRadius(model.config);
-  const tile = opts.tileSize ?? autoTileSize(rt, model.config, overlap, img.width, img.height);
-  checkTileOptions({ tileSize: tile, overlap });
   const { width: W, height: H, channels: ch } = img;
-  checkTileFits(rt, model.config, tile, overlap, W, H);
+  const plan = planFor(rt, model.config, W, H, opts);
   const out: RgbImage = { width: W * s, height: H * s, channels: ch, data: new Float32Array(W * s * H * s * ch) };
-  const tilesX = Math.ceil(W / tile), tilesY = Math.ceil(H / tile);
-  const total = tilesX * tilesY;
   let done = 0;
-  opts.onProgress?.(0, total);
-  for (let ty = 0; ty < tilesY; ty++) {
-    for (let tx = 0; tx < tilesX; tx++) {
-      if (opts.signal?.aborted) throw abortError(opts.signal);
-      const cx0 = tx * tile, cy0 = ty * tile;
-      const cx1 = Math.min(W, cx0 + tile), cy1 = Math.min(H, cy0 + tile);
-      const rx0 = Math.max(0, cx0 - overlap), ry0 = Math.max(0, cy0 - overlap);
-      const rx1 = Math.min(W, cx1 + overlap), ry1 = Math.min(H, cy1 + overlap);
-      const rw = rx1 - rx0, rh = ry1 - ry0;
-      const input = new Float32Array(rw * rh * 3);
-      for (let y = 0; y < rh; y++) {
-        for (let x = 0; x < rw; x++) {
-          const src = ((ry0 + y) * W + rx0 + x) * ch, dst = (y * rw + x) * 3;
-          input[dst] = img.data[src]!;
-          input[dst + 1] = img.data[src + 1]!;
-          input[dst + 2] = img.data[src + 2]!;
-        }
-      }
-      const x = rt.tensor([1, rh, rw, 3], input);
-      const y = model.forward(x);
-      x.dispose();
-      let sr: Float32Array;
+  const step = async (flops: number) => {
+    await rt.sync();
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    done += flops;
+    opts.onProgress?.(done, plan.flops);
+  };
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  opts.onProgress?.(0, plan.flops);
+  for (const region of plan.regions) {
+    const x = rt.tensor([1, rectH(region.input), rectW(region.input), 3], crop(img, region.input));
+    try {
+      const steps = model.features(x);
+      let r = steps.next();
+      for (let i = 0; !r.done; i++, r = steps.next()) await step(region.trunkFlops[i]!);
+      const features = r.value;
       try {
-        sr = await y.read();
-      } finally {
-        y.dispose();
-      }
-      const ow = rw * s;
-      for (let yy = (cy0 - ry0) * s; yy < (cy1 - ry0) * s; yy++) {
-        for (let xx = (cx0 - rx0) * s; xx < (cx1 - rx0) * s; xx++) {
-          const src = (yy * ow + xx) * 3;
-          const dst = ((ry0 * s + yy) * W * s + rx0 * s + xx) * ch;
-          out.data[dst] = sr[src]!;
-          out.data[dst + 1] = sr[src + 1]!;
-          out.data[dst + 2] = sr[src + 2]!;
+        for (const band of region.bands) {
+          const y = model.band(features, region.input, x, region.input, band);
+          let sr: Float32Array;
+          try {
+            sr = await y.read();
+          } finally {
+            y.dispose();
+          }
+          paste(out, sr, band.out);
+          await step(band.flops);
         }
+      } finally {
+        features.dispose();
       }
-      opts.onProgress?.(++done, total);
-      // The last (or only) tile must not slip past an abort that came while it ran.
-      if (opts.signal?.aborted) throw abortError(opts.signal);
+    } finally {
+      x.dispose();
     }
   }
   if (ch === 4) {
@@ -150,4 +133,32 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
     for (let i = 0; i < up.data.length; i++) out.data[i * 4 + 3] = Math.min(1, Math.max(0, up.data[i]!));
   }
   return out;
+}
+
+/** The RGB pixels of rectangle r of img, packed. */
+function crop(img: RgbImage, r: Rect): Float32Array {
+  const w = rectW(r), h = rectH(r), ch = img.channels;
+  const data = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const src = ((r.y0 + y) * img.width + r.x0 + x) * ch, dst = (y * w + x) * 3;
+      data[dst] = img.data[src]!;
+      data[dst + 1] = img.data[src + 1]!;
+      data[dst + 2] = img.data[src + 2]!;
+    }
+  }
+  return data;
+}
+
+/** Packed RGB pixels of rectangle r into out's colour channels. */
+function paste(out: RgbImage, rgb: Float32Array, r: Rect): void {
+  const w = rectW(r), ch = out.channels;
+  for (let y = r.y0; y < r.y1; y++) {
+    for (let x = r.x0; x < r.x1; x++) {
+      const src = ((y - r.y0) * w + x - r.x0) * 3, dst = (y * out.width + x) * ch;
+      out.data[dst] = rgb[src]!;
+      out.data[dst + 1] = rgb[src + 1]!;
+      out.data[dst + 2] = rgb[src + 2]!;
+    }
+  }
 }

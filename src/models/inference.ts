@@ -1,16 +1,18 @@
 // The generator compiled for inference: the same layers (srresnet.ts) with batch norm folded
-// into the preceding convolution and PReLU / tanh fused into the convolution's epilogue, run
-// off the tape so that each intermediate is released once the next stage has consumed it.
-// Same numbers as Generator.eval().forward, fewer passes.
+// into the preceding convolution, PReLU / tanh fused into the convolution's epilogue and the
+// pixel shuffle into its store, run off the tape so that each intermediate is released once the
+// next stage has consumed it. In two parts, as src/inference/plan.ts tiles them: the
+// low-resolution features of a region, and the upsampling tail of a band. Same numbers as
+// Generator.eval().forward, fewer passes.
 
-import * as op from '../autograd/ops.ts';
-import { compute, constant, owned, type Var } from '../autograd/tape.ts';
 import * as conv from '../kernels/conv2d/index.ts';
+import * as elementwise from '../kernels/elementwise.ts';
+import { type Band, generatorParts, paddingFor, type Parts, planBand, type Rect } from '../inference/plan.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import type { HostTensor, Tensor } from '../graph/tensor.ts';
 import { bicubicSkipKernel } from './bicubic-skip.ts';
-import type { Generator, GeneratorConfig } from './generator.ts';
-import { type ConvStage, type Layer, srresnetForward, srresnetLayers, stagesOf } from './srresnet.ts';
+import type { GeneratorConfig, Generator as TrainedGenerator } from './generator.ts';
+import { type ConvStage, type Layer, srresnetLayers, stagesOf } from './srresnet.ts';
 
 interface Stage {
   w: Tensor;
@@ -40,9 +42,9 @@ export function foldBatchNorm(w: HostTensor, b: HostTensor | undefined, weights:
 }
 
 export class InferenceGenerator {
-  private readonly layers: Layer[];
+  private readonly parts: Parts;
   private readonly stages = new Map<string, Stage>();
-  private readonly skip: Var | null;
+  private readonly skip: { w: Tensor; r: number } | null;
 
   constructor(
     readonly rt: Runtime,
@@ -50,26 +52,89 @@ export class InferenceGenerator {
     weights: Weights,
   ) {
     const c = config;
-    this.layers = srresnetLayers(c);
-    for (const s of stagesOf(this.layers)) this.stages.set(s.conv, fuse(rt, s, weights));
+    this.parts = generatorParts(c);
+    for (const s of stagesOf(srresnetLayers(c))) this.stages.set(s.conv, fuse(rt, s, weights));
     const skip = c.skip === 'bicubic' ? bicubicSkipKernel(c.scale) : null;
-    this.skip = skip ? constant(rt.tensor([skip.k, skip.k, 3, 3 * c.scale ** 2], skip.data)) : null;
+    this.skip = skip ? { w: rt.tensor([skip.k, skip.k, 3, 3 * c.scale ** 2], skip.data), r: (skip.k - 1) / 2 } : null;
   }
 
-  static async fromGenerator(g: Generator): Promise<InferenceGenerator> {
+  static async fromGenerator(g: TrainedGenerator): Promise<InferenceGenerator> {
     return new InferenceGenerator(g.rt, g.config, await g.snapshot());
   }
 
-  /** x: [N, H, W, 3] RGB in [0,1] → [N, H·scale, W·scale, 3]. The caller keeps x. */
+  /** x: [1, H, W, 3] RGB in [0,1] → [1, H·scale, W·scale, 3], the whole image at once. The caller keeps x. */
   forward(x: Tensor): Tensor {
-    return compute(() => srresnetForward(this.config, this.layers, constant(x), (s, h) => this.stage(s, h), this.skip));
+    const [, H, W] = x.shape as [number, number, number, number];
+    const image = { x0: 0, y0: 0, x1: W, y1: H };
+    const steps = this.features(x);
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    const y = this.band(r.value, image, x, image, planBand(this.config, W, H, { x0: 0, y0: 0, x1: W * this.config.scale, y1: H * this.config.scale }));
+    r.value.dispose();
+    return y;
   }
 
-  /** The fused conv (BN folded, activation in the epilogue), then the pixel shuffle. */
-  private stage(s: ConvStage, h: Var): Var {
+  /**
+   * The low-resolution part on x [1, h, w, 3] (zero padding at its edges): head, residual
+   * blocks, post conv, + the head's output → [1, h, w, C]. Yields after queueing each conv (in
+   * stagesOf order) so that a caller can wait for the GPU, report progress and stop there.
+   * The caller keeps x.
+   */
+  *features(x: Tensor): Generator<ConvStage, Tensor, void> {
+    return yield* this.chain(this.parts.lowRes, x);
+  }
+
+  /** Layers in sequence on h (kept); each intermediate is released once the next has consumed it. */
+  private *chain(layers: Layer[], h: Tensor): Generator<ConvStage, Tensor, void> {
+    let cur = h;
+    for (const l of layers) {
+      let y: Tensor;
+      if ('residual' in l) {
+        const inner = yield* this.chain(l.residual, cur);
+        y = elementwise.add(this.rt, cur, inner);
+        inner.dispose();
+      } else {
+        y = this.conv(l, cur);
+        yield l;
+      }
+      if (cur !== h) cur.dispose();
+      cur = y;
+    }
+    return cur;
+  }
+
+  /**
+   * The upsampling tail of one band → [1, out.h, out.w, 3]: `features` holds the features of
+   * LR rectangle `fRect` and x the input pixels of `xRect` (both kept by the caller); each conv
+   * computes exactly its planned rectangle (plan.ts).
+   */
+  band(features: Tensor, fRect: Rect, x: Tensor, xRect: Rect, band: Band): Tensor {
+    let h = features, have = fRect;
+    for (const step of band.steps) {
+      const s = step.stage;
+      const up = s.shuffle ? 2 : 1;
+      const o = { x0: step.out.x0 / up, y0: step.out.y0 / up, x1: step.out.x1 / up, y1: step.out.y1 / up };
+      const y = this.conv(s, h, paddingFor(have, o, (s.k - 1) / 2));
+      if (h !== features) h.dispose();
+      h = y;
+      have = step.out;
+    }
+    const out = this.config.head === 'linear' ? h : elementwise.affine(this.rt, h, 0.5, 0.5);
+    if (out !== h) h.dispose();
+    if (this.skip) {
+      const s = this.config.scale;
+      const lr = { x0: band.out.x0 / s, y0: band.out.y0 / s, x1: band.out.x1 / s, y1: band.out.y1 / s };
+      const bicubic = conv.conv2d(this.rt, x, this.skip.w, null, { padding: paddingFor(xRect, lr, this.skip.r), shuffle: s });
+      elementwise.accumulate(this.rt, out, bicubic);
+      bicubic.dispose();
+    }
+    return out;
+  }
+
+  /** The fused conv (BN folded, activation in the epilogue, the shuffle in its store). */
+  private conv(s: ConvStage, h: Tensor, padding?: conv.Padding): Tensor {
     const f = this.stages.get(s.conv)!;
-    const y = owned(conv.conv2d(this.rt, h.value, f.w, f.b, { stride: 1, epilogue: f.epilogue }));
-    return s.shuffle ? op.pixelShuffle(y, 2) : y;
+    return conv.conv2d(this.rt, h, f.w, f.b, { stride: 1, epilogue: f.epilogue, padding, shuffle: s.shuffle ? 2 : undefined });
   }
 
   dispose(): void {
@@ -78,7 +143,7 @@ export class InferenceGenerator {
       s.b.dispose();
       if (s.epilogue.kind === 'prelu') s.epilogue.alpha.dispose();
     }
-    this.skip?.value.dispose();
+    this.skip?.w.dispose();
   }
 }
 
