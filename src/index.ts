@@ -40,13 +40,15 @@ export interface UpscaleOptions {
   model?: string;
   /** PyTorch checkpoints only: override the detected architecture. */
   arch?: PytorchArch;
-  /** Core tile size in LR pixels (default: as large as the adapter allows). */
+  /** Core size of the low-resolution regions in LR pixels (default: as large as the adapter
+   *  allows — the whole image when it fits). */
   tileSize?: number;
-  /** LR pixels of context per tile side (default: the receptive field, which makes tiling exact). */
+  /** LR pixels of context per region side (default: the receptive field, which makes tiling exact). */
   overlap?: number;
-  /** Called with (tiles done, tiles in all). */
+  /** Called with (work done, work in all), in FLOPs: done / total is the fraction done. Called
+   *  after each low-resolution conv and each band of the upsampling tail. */
   onProgress?: (done: number, total: number) => void;
-  /** Aborting rejects with an AbortError before the next tile; GPU memory of the run is freed. */
+  /** Aborting rejects with an AbortError at the next conv or band; GPU memory of the run is freed. */
   signal?: AbortSignal;
   backend?: Backend;
 }

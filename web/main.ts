@@ -99,7 +99,7 @@ async function start(): Promise<void> {
 // ---- one upscale ----------------------------------------------------------------------------
 
 let running: AbortController | null = null;
-/** Settles when the current run has stopped: a new image waits for the old tile to finish. */
+/** Settles when the current run has stopped: a new image waits for the old run's conv or band to finish. */
 let inFlight: Promise<void> = Promise.resolve();
 let downloadUrl: string | null = null;
 
@@ -153,7 +153,7 @@ async function upscaleFile(file: File): Promise<void> {
       signal: ctrl.signal,
       onProgress: (done, total) => {
         ui.progress.value = total ? done / total : 0;
-        ui.status.textContent = `Upscaling: tile ${done} of ${total}…`;
+        ui.status.textContent = `Upscaling: ${Math.floor((100 * done) / Math.max(1, total))}%…`;
       },
     });
     hooks.ms = performance.now() - t0;
@@ -197,8 +197,8 @@ ui.cancel.addEventListener('click', () => {
   if (!running) return;
   running.abort(new DOMException('cancelled', 'AbortError'));
   ui.cancel.disabled = true;
-  // The GPU finishes the tile in flight; the run stops before the next one.
-  ui.status.textContent = 'Cancelling after the current tile…';
+  // The GPU finishes the conv or band in flight (a fraction of a second); the run stops there.
+  ui.status.textContent = 'Cancelling…';
 });
 ui.slider.addEventListener('input', () => {
   ui.compare.style.setProperty('--split', `${ui.slider.value}%`);

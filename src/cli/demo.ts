@@ -12,7 +12,7 @@ import { defaultModel, getModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
 import { readImage, writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
-import { Progress } from '../util/progress.ts';
+import { Progress, within } from '../util/progress.ts';
 import { archOption, backendOption, describeModel, intOption, maxPixelsOption, MODEL_OPTIONS } from './common.ts';
 
 export const spec = {
@@ -52,15 +52,10 @@ export async function run(args: string[]): Promise<number> {
       stem = 'chart';
     }
 
-    const progress = new Progress({ label: 'demo', unit: 'tiles', enabled: !values.quiet });
+    const progress = new Progress({ label: 'demo', total: 100, unit: '%', enabled: !values.quiet });
+    progress.setStatus(`${lr.width}×${lr.height} → ${lr.width * scale}×${lr.height * scale}`);
     const t0 = performance.now();
-    const sr = await upscaleTiled(model.rt, model, lr, {
-      tileSize: intOption(values.tile, 'tile', 1),
-      onProgress: (d, t) => {
-        progress.total = t;
-        progress.update(d, `${lr.width}×${lr.height} → ${lr.width * scale}×${lr.height * scale}`);
-      },
-    });
+    const sr = await upscaleTiled(model.rt, model, lr, { tileSize: intOption(values.tile, 'tile', 1), onProgress: within(progress, 0, 100) });
     progress.done();
     const seconds = (performance.now() - t0) / 1000;
     const bicubic = imresize(lr, scale);

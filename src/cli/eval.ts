@@ -7,7 +7,8 @@ import { defaultModel, getModel, shutdown } from '../index.ts';
 import { evaluate, type EvalReport, type ImageResult } from '../eval/evaluate.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
 import type { PairMetrics } from '../metrics/quality.ts';
-import { Progress } from '../util/progress.ts';
+import { Progress, within } from '../util/progress.ts';
+import type { RgbImage } from '../io/image.ts';
 import { findPairs } from '../eval/dataset.ts';
 import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS, textTable } from './common.ts';
 
@@ -68,9 +69,13 @@ export async function run(args: string[]): Promise<number> {
     const { pairs, sequence } = findPairs(values.data, scale);
     const progress = new Progress({ label: 'eval', total: pairs.length, unit: 'images', enabled: !values.quiet });
     const t0 = performance.now();
-    const report = await evaluate(values.data, scale, (lr) => upscaleTiled(model.rt, model, lr, { tileSize: tileSize }), (r) =>
-      progress.tick(1, `${r.name} ${r.psnr_y.toFixed(2)} dB`),
-    { rt: model.rt, temporal: values.temporal });
+    // Images done so far, and the current one's share as its bands finish.
+    let done = 0;
+    const upscaleOne = (lr: RgbImage) => upscaleTiled(model.rt, model, lr, { tileSize, onProgress: within(progress, done) });
+    const report = await evaluate(values.data, scale, upscaleOne, (r) => progress.update(++done, `${r.name} ${r.psnr_y.toFixed(2)} dB`), {
+      rt: model.rt,
+      temporal: values.temporal,
+    });
     progress.done();
     const seconds = (performance.now() - t0) / 1000;
 

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { getModel, defaultModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
 import { decodeImage, IMAGE_FORMATS, probeImage, writeImage, type ImageFormat, type Rgb } from '../io/image.ts';
-import { Progress } from '../util/progress.ts';
+import { Progress, within } from '../util/progress.ts';
 import { parseCommand, UsageError, type CommandSpec } from './args.ts';
 import { archOption, backendOption, describeModel, imagesUnder, intOption, maxPixelsOption, MODEL_OPTIONS, type FoundImage } from './common.ts';
 import { checkWritable, planOutputs } from './outputs.ts';
@@ -46,6 +46,18 @@ function colourOption(v: string | undefined): Rgb | undefined {
   const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(v);
   if (!m) throw new Error(`--background must be a colour #rrggbb, got '${v}'`);
   return [parseInt(m[1]!, 16) / 255, parseInt(m[2]!, 16) / 255, parseInt(m[3]!, 16) / 255];
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Output megapixels of an input image, from its header (0 if unreadable: it fails later, with its own message). */
+async function outputMegapixels(path: string, scale: number): Promise<number> {
+  try {
+    const { width, height } = await probeImage(new Uint8Array(await readFile(path)), path);
+    return (width * height * scale * scale) / 1e6;
+  } catch {
+    return 0;
+  }
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -96,15 +108,19 @@ export async function run(args: string[]): Promise<number> {
   }
   if (!values.quiet) console.error(`model ${describeModel(info)}`);
 
-  const progress = new Progress({ label: 'upscale', total: jobs.length, unit: 'images', enabled: !values.quiet });
+  // Progress by work: output megapixels, each image's moving as its bands finish.
+  const megapixels = await Promise.all(jobs.map((j) => outputMegapixels(j.input, info.config.scale)));
+  const progress = new Progress({ label: 'upscale', total: sum(megapixels), unit: 'Mpx', decimals: 2, enabled: !values.quiet });
+  let base = 0;
   const results: Array<{ input: string; output: string; status: 'written' | 'skipped' | 'failed'; error?: string }> = [];
   let written = 0, skipped = 0;
   try {
-    for (const job of jobs) {
+    for (const [i, job] of jobs.entries()) {
+      const units = megapixels[i]!;
       if (!values.overwrite && existsSync(job.output)) {
         skipped++;
         results.push({ input: job.input, output: job.output, status: 'skipped' });
-        progress.tick(1, `${job.label} exists, skipped`);
+        progress.update((base += units), `${job.label} exists, skipped`);
         continue;
       }
       try {
@@ -112,11 +128,7 @@ export async function run(args: string[]): Promise<number> {
         const { bitDepth } = await probeImage(bytes, job.input); // a 16-bit input keeps 16 bits where the output format can
         const img = await decodeImage(bytes, job.input, { maxPixels });
         progress.setStatus(`${job.label} ${img.width}×${img.height}`);
-        const sr = await upscaleTiled(model.rt, model, img, {
-          tileSize: tileSize,
-          overlap,
-          onProgress: (d, t) => progress.setStatus(`${job.label} tile ${d}/${t}`),
-        });
+        const sr = await upscaleTiled(model.rt, model, img, { tileSize, overlap, onProgress: within(progress, base, units) });
         await writeImage(job.output, sr, { bitDepth, quality, background });
         written++;
         results.push({ input: job.input, output: job.output, status: 'written' });
@@ -126,7 +138,7 @@ export async function run(args: string[]): Promise<number> {
         results.push({ input: job.input, output: job.output, status: 'failed', error: msg });
         progress.log(`vivid upscale: ${msg.includes(job.input) ? msg : `${job.input}: ${msg}`}`);
       }
-      progress.tick(1);
+      progress.update((base += units));
     }
     progress.done(`${written} written, ${skipped} skipped (exist; --overwrite replaces), ${failed} failed`);
   } finally {

@@ -12,7 +12,7 @@ import { extname } from 'node:path';
 import { parseCommand, type CommandSpec } from './args.ts';
 import { defaultModel, getModel, shutdown } from '../index.ts';
 import { abortError, upscaleTiled } from '../inference/tiling.ts';
-import { Progress, formatDuration } from '../util/progress.ts';
+import { Progress, formatDuration, within } from '../util/progress.ts';
 import { locateFfmpeg, probe } from '../video/ffmpeg.ts';
 import { folderSink, folderSource, videoSink, videoSource, type Frame, type FrameSink, type FrameSource } from '../video/frames.ts';
 import { createImage, type RgbImage } from '../io/image.ts';
@@ -146,12 +146,8 @@ export async function run(args: string[]): Promise<number> {
       source,
       sink,
       async (f) => {
-        const sr = await upscaleTiled(model.rt, model, f.image, {
-          tileSize: tileSize,
-          overlap,
-          signal: ac.signal,
-          onProgress: (d, t) => t > 1 && progress.setStatus(`tile ${d}/${t}`),
-        });
+        // Frames done so far, and this one's share as its bands finish.
+        const sr = await upscaleTiled(model.rt, model, f.image, { tileSize, overlap, signal: ac.signal, onProgress: within(progress, progress.value) });
         const out = stabilizer ? (await stabilizer.process(f.image, sr)).image : sr;
         return { name: f.name, image: sideBySide ? sideBySideImage(sr, out) : out };
       },

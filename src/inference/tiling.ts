@@ -93,11 +93,13 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
   const plan = planFor(rt, model.config, W, H, opts);
   const out: RgbImage = { width: W * s, height: H * s, channels: ch, data: new Float32Array(W * s * H * s * ch) };
   let done = 0;
+  // After each conv and band: wait for the GPU, report, and stop on an abort that came while it
+  // ran or from the report itself (the last band must not slip past one).
   const step = async (flops: number) => {
     await rt.sync();
-    if (opts.signal?.aborted) throw abortError(opts.signal);
     done += flops;
     opts.onProgress?.(done, plan.flops);
+    if (opts.signal?.aborted) throw abortError(opts.signal);
   };
   if (opts.signal?.aborted) throw abortError(opts.signal);
   opts.onProgress?.(0, plan.flops);

@@ -1,6 +1,6 @@
 // A small terminal progress bar for long jobs (upscaling, video, training):
 //
-//   upscale  [#########-----------]  12/27 images  0.8 images/s  ETA 0:19  baby.png tile 3/6
+//   upscale  [#########-----------]  12.4/27.6 Mpx  0.15 Mpx/s  ETA 1:41  baby.png 480×270
 //
 // On a TTY it redraws one line in place (at most ~10 times a second, so tick() stays cheap in
 // tight loops); when stderr is a pipe or a log file it prints a full line every few seconds
@@ -18,6 +18,8 @@ export interface ProgressOptions {
   interval?: number;
   /** false: draw nothing (e.g. --quiet). */
   enabled?: boolean;
+  /** Decimals of the count and total (default 0: whole units, a unit in progress not shown). */
+  decimals?: number;
 }
 
 const BAR = 20;
@@ -48,6 +50,7 @@ export class Progress {
   private readonly tty: boolean;
   private readonly enabled: boolean;
   private readonly intervalMs: number;
+  private readonly decimals: number;
   private start = Date.now();
   private count = 0;
   /** Units done before this session (a resumed run): counted in the bar, not in the rate. */
@@ -68,6 +71,7 @@ export class Progress {
     this.enabled = opts.enabled ?? process.env.VIVID_PROGRESS !== '0';
     const envInterval = Number(process.env.VIVID_PROGRESS_INTERVAL);
     this.intervalMs = 1000 * (opts.interval ?? (Number.isFinite(envInterval) && envInterval > 0 ? envInterval : 5));
+    this.decimals = opts.decimals ?? 0;
     this.samples.push([this.start, 0]);
   }
 
@@ -129,9 +133,9 @@ export class Progress {
     if (this.total > 0) {
       const frac = Math.min(1, this.count / this.total);
       const fill = Math.round(frac * BAR);
-      parts.push(`[${'#'.repeat(fill)}${'-'.repeat(BAR - fill)}]`, `${this.count}/${this.total}${unit}`);
+      parts.push(`[${'#'.repeat(fill)}${'-'.repeat(BAR - fill)}]`, `${this.amount(this.count)}/${this.amount(this.total)}${unit}`);
     } else {
-      parts.push(`${this.count}${unit}`);
+      parts.push(`${this.amount(this.count)}${unit}`);
     }
     const r = this.rate(now);
     parts.push(formatRate(r, this.unit));
@@ -139,6 +143,10 @@ export class Progress {
     else if (this.total > 0) parts.push(`ETA ${r > 0 ? formatDuration((this.total - this.count) / r) : '?'}`);
     if (this.status) parts.push(this.status);
     return parts.join('  ');
+  }
+
+  private amount(n: number): string {
+    return this.decimals ? n.toFixed(this.decimals) : String(Math.floor(n));
   }
 
   private maybeDraw(now: number): void {
@@ -178,4 +186,13 @@ export class Progress {
     this.stream.write(`${message}\n`);
     this.drawn = false;
   }
+}
+
+/**
+ * upscaleTiled's onProgress (work done and in all) as progress on p: `units` of it (an image's
+ * megapixels, one frame) on top of `base`, so the bar moves as each region's convs and each band
+ * finish, inside a single image too.
+ */
+export function within(p: Progress, base: number, units = 1): (done: number, total: number) => void {
+  return (done, total) => p.update(base + (total > 0 ? (units * done) / total : 0));
 }

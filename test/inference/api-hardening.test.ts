@@ -84,13 +84,13 @@ describe('upscale() hardening', () => {
     await expect(upscale({ width: 9, height: 7, data: Array(9 * 7 * 3).fill(1) as never }, { model })).rejects.toThrow(/^image data is a plain array/);
   });
 
-  it('an abort during the only tile rejects with an AbortError', async () => {
+  it('an abort during the only band rejects with an AbortError', async () => {
     const { model: m } = await getModel(model);
     const ac = new AbortController();
-    // The abort lands while the tile is on the GPU: right after its work is dispatched.
-    const forward = m.forward;
-    m.forward = (x) => {
-      const y = forward.call(m, x);
+    // The abort lands while the band is on the GPU: right after its work is dispatched.
+    const band = m.band;
+    m.band = (...args) => {
+      const y = band.apply(m, args);
       ac.abort();
       return y;
     };
@@ -98,11 +98,11 @@ describe('upscale() hardening', () => {
       const run = upscale({ width: 24, height: 20, data: new Uint8Array(24 * 20 * 3).fill(128) }, { model, signal: ac.signal });
       await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     } finally {
-      m.forward = forward;
+      m.band = band;
     }
   });
 
-  it('an abort from the last tile\'s progress callback rejects too', async () => {
+  it('an abort from the last band\'s progress callback rejects too', async () => {
     const ac = new AbortController();
     const run = upscale({ width: 24, height: 20, data: new Uint8Array(24 * 20 * 3) }, {
       model, tileSize: 12, signal: ac.signal,

@@ -39,27 +39,26 @@ describe('upscale()', () => {
     await expect(upscale({ width: 4, height: 4, data: new Uint8Array(16 * 2) }, { model })).rejects.toThrow(/RGB \(48\) or RGBA \(64\)/);
   });
 
-  it('an AbortSignal stops between tiles with an AbortError and frees the run’s GPU memory', async () => {
+  it('an AbortSignal stops at the next conv or band with an AbortError and frees the run’s GPU memory', async () => {
     const { model: m } = await getModel(model);
     const rt = m.rt;
     await upscale({ width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) }, { model }); // warm: pipelines, pool
     const before = rt.pool.inUse;
     const ac = new AbortController();
-    let tilesSeen = 0;
+    let calls = 0;
     const run = upscale(
       { width: 48, height: 40, data: new Uint8Array(48 * 40 * 3).fill(128) },
       {
         model,
         tileSize: 8,
         signal: ac.signal,
-        onProgress: (done) => {
-          tilesSeen = done;
-          if (done === 2) ac.abort();
+        onProgress: () => {
+          if (++calls === 3) ac.abort(); // the start, then the first region's first two convs
         },
       },
     );
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
-    expect(tilesSeen).toBe(2); // of 30: stopped promptly
+    expect(calls).toBe(3); // of 30 regions' convs and bands: stopped promptly
     expect(rt.pool.inUse).toBe(before);
     // Already aborted: rejected before any work.
     await expect(upscale({ width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) }, { model, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
