@@ -2,7 +2,7 @@
 // in-place redraws on a TTY, nothing when disabled.
 
 import { describe, expect, it, vi } from 'vitest';
-import { Progress, formatDuration } from '../../src/util/progress.ts';
+import { Progress, formatDuration, within } from '../../src/util/progress.ts';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
@@ -32,6 +32,32 @@ describe('Progress', () => {
       vi.setSystemTime(10_000);
       fast.update(25);
       expect(chunks.at(-1), chunks.at(-1)).toMatch(/ 12\.5 frames\/s  ETA 0:06/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('moves inside one image: within() maps (work done, in all) onto its share, with decimals', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { chunks, stream } = sink(false);
+      const p = new Progress({ label: 'upscale', total: 8.29, unit: 'Mpx', decimals: 2, stream, interval: 1 });
+      // A folder: a 2.07 Mpx output done, then a 6.22 Mpx one whose bands report FLOPs.
+      p.update(2.07);
+      const report = within(p, 2.07, 6.22);
+      vi.setSystemTime(4000);
+      report(0, 4e11);
+      vi.setSystemTime(8000);
+      report(1e11, 4e11);
+      expect(chunks.at(-1)).toMatch(/^upscale  \[#{9}-{11}\]  3\.63\/8\.29 Mpx  2\.2 s\/Mpx  ETA 0:10\n$/);
+      vi.setSystemTime(12_000);
+      report(4e11, 4e11);
+      expect(p.value).toBeCloseTo(8.29, 9);
+      expect(chunks.at(-1)).toMatch(/8\.29\/8\.29 Mpx/);
+      // Whole units by default: a unit in progress is not shown as done.
+      const frames = new Progress({ label: 'video', total: 10, unit: 'frames', stream, interval: 1 });
+      frames.update(3.9);
+      expect(chunks.at(-1)).toMatch(/ 3\/10 frames/);
     } finally {
       vi.useRealTimers();
     }
