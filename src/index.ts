@@ -45,6 +45,9 @@ export interface UpscaleOptions {
   tileSize?: number;
   /** LR pixels of context per region side (default: the receptive field, which makes tiling exact). */
   overlap?: number;
+  /** Bytes the largest GPU buffer may take (default and ceiling: the adapter's storage binding
+   *  limit); smaller trades speed for memory. */
+  maxBufferBytes?: number;
   /** Called with (work done, work in all), in FLOPs: done / total is the fraction done. Called
    *  after each low-resolution conv and each band of the upsampling tail. */
   onProgress?: (done: number, total: number) => void;
@@ -185,6 +188,7 @@ export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: Up
   const out = await upscaleTiled(model.rt, model, input, {
     tileSize: opts.tileSize,
     overlap: opts.overlap,
+    maxBufferBytes: opts.maxBufferBytes,
     onProgress: opts.onProgress,
     signal,
   });

@@ -59,7 +59,7 @@ export function describeModel(info: { config: { scale: number; blocks: number; c
 export const MODEL_OPTIONS = {
   model: { type: 'string', short: 'm', aliases: ['n'], value: '<M>', help: 'built-in name, .safetensors or PyTorch .pth (default: the shipped srresnet-x4)' },
   arch: { type: 'string', value: '<A>', help: 'PyTorch checkpoints: leftthomas | srresnet-tutorial (default: detected)' },
-  tile: { type: 'string', short: 't', value: '<N>', help: 'tile size in LR pixels (default: automatic)' },
+  tile: { type: 'string', short: 't', value: '<N>', help: 'low-resolution region size in LR pixels (default: the whole image when it fits)' },
   'max-pixels': { type: 'string', value: '<N>', help: `refuse input images over N pixels, read from the header (default ${DEFAULT_MAX_PIXELS / 1e6} MP)` },
 } as const satisfies OptionTable;
 

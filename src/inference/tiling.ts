@@ -44,12 +44,15 @@ export function planFor(rt: Runtime, c: GeneratorConfig, W: number, H: number, o
 }
 
 /** Tile size and overlap must be whole pixels (a fractional tile silently corrupts the result). */
-export function checkTileOptions(o: { tileSize?: unknown; overlap?: unknown }): void {
+export function checkTileOptions(o: { tileSize?: unknown; overlap?: unknown; maxBufferBytes?: unknown }): void {
   if (o.tileSize !== undefined && !(Number.isInteger(o.tileSize) && (o.tileSize as number) >= 1)) {
     throw new RangeError(`tileSize must be a whole number of LR pixels ≥ 1 (or left out for the largest that fits), got ${String(o.tileSize)}`);
   }
   if (o.overlap !== undefined && !(Number.isInteger(o.overlap) && (o.overlap as number) >= 0)) {
     throw new RangeError(`overlap must be a whole number of LR pixels ≥ 0 (or left out for the receptive field, which makes tiling exact), got ${String(o.overlap)}`);
+  }
+  if (o.maxBufferBytes !== undefined && !(Number.isInteger(o.maxBufferBytes) && (o.maxBufferBytes as number) >= 1)) {
+    throw new RangeError(`maxBufferBytes must be a whole number of bytes ≥ 1 (or left out for the adapter's limit), got ${String(o.maxBufferBytes)}`);
   }
 }
 

@@ -26,6 +26,9 @@ describe('upscale() hardening', () => {
     for (const overlap of [1.5, -1]) {
       await expect(upscale(small(), { model, overlap })).rejects.toThrow(/^overlap must be a whole number of LR pixels ≥ 0/);
     }
+    for (const maxBufferBytes of [0, 1e6 + 0.5, -8]) {
+      await expect(upscale(small(), { model, maxBufferBytes })).rejects.toThrow(/^maxBufferBytes must be a whole number of bytes ≥ 1/);
+    }
     // Checked before the model is even looked up.
     await expect(upscale(small(), { model: '/nonexistent.safetensors', tileSize: 7.3 })).rejects.toThrow(/tileSize/);
     await expect(upscale(small(), { model, backend: 'metal' as never })).rejects.toThrow(/backend must be 'auto', 'vulkan' or 'opengl'/);
