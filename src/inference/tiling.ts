@@ -111,7 +111,11 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
     try {
       const steps = model.features(x);
       let r = steps.next();
-      for (let i = 0; !r.done; i++, r = steps.next()) await step(region.trunkFlops[i]!);
+      try {
+        for (let i = 0; !r.done; i++, r = steps.next()) await step(region.trunkFlops[i]!);
+      } finally {
+        if (!r.done) steps.return(undefined as never); // stopped mid-way: the generator frees what it holds
+      }
       const features = r.value;
       try {
         for (const band of region.bands) {

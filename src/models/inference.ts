@@ -84,23 +84,33 @@ export class InferenceGenerator {
     return yield* this.chain(this.parts.lowRes, x);
   }
 
-  /** Layers in sequence on h (kept); each intermediate is released once the next has consumed it. */
+  /** Layers in sequence on h (kept); each intermediate is released once the next has consumed
+   *  it, or when the caller stops the generator early (return()). */
   private *chain(layers: Layer[], h: Tensor): Generator<ConvStage, Tensor, void> {
     let cur = h;
-    for (const l of layers) {
-      let y: Tensor;
-      if ('residual' in l) {
-        const inner = yield* this.chain(l.residual, cur);
-        y = elementwise.add(this.rt, cur, inner);
-        inner.dispose();
-      } else {
-        y = this.conv(l, cur);
-        yield l;
+    try {
+      for (const l of layers) {
+        const y = 'residual' in l ? yield* this.residual(l.residual, cur) : this.conv(l, cur);
+        if (cur !== h) cur.dispose();
+        cur = y;
+        if (!('residual' in l)) yield l;
       }
+      const out = cur;
+      cur = h; // handed to the caller
+      return out;
+    } finally {
       if (cur !== h) cur.dispose();
-      cur = y;
     }
-    return cur;
+  }
+
+  /** h + the layers on h. */
+  private *residual(layers: Layer[], h: Tensor): Generator<ConvStage, Tensor, void> {
+    const inner = yield* this.chain(layers, h);
+    try {
+      return elementwise.add(this.rt, h, inner);
+    } finally {
+      inner.dispose();
+    }
   }
 
   /**
