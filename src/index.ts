@@ -49,9 +49,9 @@ export interface UpscaleOptions {
    *  limit); smaller trades speed for memory. */
   maxBufferBytes?: number;
   /** Called with (work done, work in all), in FLOPs: done / total is the fraction done. Called
-   *  after each low-resolution conv and each band of the upsampling tail. */
+   *  after each conv (of the low-resolution part, and of each band of the upsampling tail). */
   onProgress?: (done: number, total: number) => void;
-  /** Aborting rejects with an AbortError at the next conv or band; GPU memory of the run is freed. */
+  /** Aborting rejects with an AbortError after the conv in flight; GPU memory of the run is freed. */
   signal?: AbortSignal;
   backend?: Backend;
 }

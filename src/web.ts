@@ -25,9 +25,9 @@ export interface UpscalerOptions {
 }
 
 export interface UpscaleCallOptions {
-  /** (work done, work in all), in FLOPs: after each low-resolution conv and each band of the tail. */
+  /** (work done, work in all), in FLOPs: after each conv of the low-resolution part and the tail's bands. */
   onProgress?: (done: number, total: number) => void;
-  /** Aborting rejects with an AbortError at the next conv or band (or once the last one is done). */
+  /** Aborting rejects with an AbortError after the conv in flight (or once the last one is done). */
   signal?: AbortSignal;
   /** Overrides the upscaler's tile size for this call. */
   tileSize?: number;
@@ -110,7 +110,7 @@ export async function createUpscaler(device: GPUDevice | undefined, opts: Upscal
       try {
         const tileSize = call.tileSize ?? opts.tileSize;
         const out = await upscaleTiled(rt, model, toRgba(image), { tileSize, onProgress: call.onProgress, signal: call.signal });
-        // upscaleTiled checks after each conv and band; a cancel during the last band lands here.
+        // upscaleTiled checks after each conv; a cancel after the last one lands here.
         if (call.signal?.aborted) throw abortError(call.signal);
         return toImageData(out);
       } finally {

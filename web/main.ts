@@ -99,7 +99,7 @@ async function start(): Promise<void> {
 // ---- one upscale ----------------------------------------------------------------------------
 
 let running: AbortController | null = null;
-/** Settles when the current run has stopped: a new image waits for the old run's conv or band to finish. */
+/** Settles when the current run has stopped: a new image waits for the old run's conv in flight. */
 let inFlight: Promise<void> = Promise.resolve();
 let downloadUrl: string | null = null;
 
@@ -197,7 +197,7 @@ ui.cancel.addEventListener('click', () => {
   if (!running) return;
   running.abort(new DOMException('cancelled', 'AbortError'));
   ui.cancel.disabled = true;
-  // The GPU finishes the conv or band in flight (a fraction of a second); the run stops there.
+  // The GPU finishes the conv in flight; the run stops there.
   ui.status.textContent = 'Cancelling…';
 });
 ui.slider.addEventListener('input', () => {

@@ -72,6 +72,7 @@ export interface TailStep {
   stage: ConvStage;
   in: Rect;
   out: Rect;
+  flops: number;
 }
 
 export interface Band {
@@ -97,8 +98,9 @@ export function planBand(c: GeneratorConfig, W: number, H: number, out: Rect): B
     const o = scaleRect(next, 1 / shuffleOf(s));
     const before = i > 0 ? shuffleOf(tail[i - 1]!) : 1;
     const input = align(clip(grow(o, radius(s)), W * res, H * res), before);
-    steps.unshift({ stage: s, in: input, out: next });
-    flops += convFlops(1, rectH(o), rectW(o), s.cin, s.cout, s.k);
+    const f = convFlops(1, rectH(o), rectW(o), s.cin, s.cout, s.k);
+    steps.unshift({ stage: s, in: input, out: next, flops: f });
+    flops += f;
     next = input;
   }
   return { out, steps, flops };

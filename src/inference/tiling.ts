@@ -25,7 +25,7 @@ export interface TileOptions {
    *  limit); smaller trades speed for memory. */
   maxBufferBytes?: number;
   /** Work done and in all, in FLOPs (so done / total is the fraction done); called after every
-   *  conv of the low-resolution part and every band of the tail. */
+   *  conv, of the low-resolution part and of each band of the tail. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -85,9 +85,9 @@ export function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * Upscale img by model's factor as planTiles plans it: per region, the low-resolution part
- * (waiting for the GPU after each conv, to report progress and to stop promptly on abort), then
- * the tail band by band, each band's output copied into place.
+ * Upscale img by model's factor as planTiles plans it: per region, the low-resolution part, then
+ * the tail band by band, each band's output copied into place; after every conv it waits for
+ * the GPU, reports progress and stops promptly on abort.
  */
 export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: RgbImage, opts: TileOptions = {}): Promise<RgbImage> {
   checkTileOptions(opts);
@@ -96,8 +96,8 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
   const plan = planFor(rt, model.config, W, H, opts);
   const out: RgbImage = { width: W * s, height: H * s, channels: ch, data: new Float32Array(W * s * H * s * ch) };
   let done = 0;
-  // After each conv and band: wait for the GPU, report, and stop on an abort that came while it
-  // ran or from the report itself (the last band must not slip past one).
+  // After each conv: wait for the GPU, report, and stop on an abort that came while it ran or
+  // from the report itself (the last conv must not slip past one).
   const step = async (flops: number) => {
     await rt.sync();
     done += flops;
@@ -109,17 +109,10 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
   for (const region of plan.regions) {
     const x = rt.tensor([1, rectH(region.input), rectW(region.input), 3], crop(img, region.input));
     try {
-      const steps = model.features(x);
-      let r = steps.next();
-      try {
-        for (let i = 0; !r.done; i++, r = steps.next()) await step(region.trunkFlops[i]!);
-      } finally {
-        if (!r.done) steps.return(undefined as never); // stopped mid-way: the generator frees what it holds
-      }
-      const features = r.value;
+      const features = await drive(model.features(x), (_, i) => step(region.trunkFlops[i]!));
       try {
         for (const band of region.bands) {
-          const y = model.band(features, region.input, x, region.input, band);
+          const y = await drive(model.band(features, region.input, x, region.input, band), (s) => step(s.flops));
           let sr: Float32Array;
           try {
             sr = await y.read();
@@ -127,7 +120,7 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
             y.dispose();
           }
           paste(out, sr, band.out);
-          await step(band.flops);
+          if (opts.signal?.aborted) throw abortError(opts.signal); // one that came during the read-back
         }
       } finally {
         features.dispose();
@@ -142,6 +135,18 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
     for (let i = 0; i < up.data.length; i++) out.data[i * 4 + 3] = Math.min(1, Math.max(0, up.data[i]!));
   }
   return out;
+}
+
+/** Run a generator of queued GPU steps to its result, awaiting `after` at each; stopped early
+ *  (after throws: an abort), the generator frees what it holds. */
+async function drive<S, T>(steps: Generator<S, T, void>, after: (step: S, i: number) => Promise<void>): Promise<T> {
+  let r = steps.next();
+  try {
+    for (let i = 0; !r.done; i++, r = steps.next()) await after(r.value, i);
+  } finally {
+    if (!r.done) steps.return(undefined as never);
+  }
+  return r.value;
 }
 
 /** The RGB pixels of rectangle r of img, packed. */

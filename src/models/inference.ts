@@ -7,7 +7,7 @@
 
 import * as conv from '../kernels/conv2d/index.ts';
 import * as elementwise from '../kernels/elementwise.ts';
-import { type Band, generatorParts, paddingFor, type Parts, planBand, type Rect } from '../inference/plan.ts';
+import { type Band, generatorParts, paddingFor, type Parts, planBand, type Rect, type TailStep } from '../inference/plan.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import type { HostTensor, Tensor } from '../graph/tensor.ts';
 import { bicubicSkipKernel } from './bicubic-skip.ts';
@@ -69,9 +69,12 @@ export class InferenceGenerator {
     const steps = this.features(x);
     let r = steps.next();
     while (!r.done) r = steps.next();
-    const y = this.band(r.value, image, x, image, planBand(this.config, W, H, { x0: 0, y0: 0, x1: W * this.config.scale, y1: H * this.config.scale }));
-    r.value.dispose();
-    return y;
+    const features = r.value;
+    const tail = this.band(features, image, x, image, planBand(this.config, W, H, { x0: 0, y0: 0, x1: W * this.config.scale, y1: H * this.config.scale }));
+    let t = tail.next();
+    while (!t.done) t = tail.next();
+    features.dispose();
+    return t.value;
   }
 
   /**
@@ -116,18 +119,25 @@ export class InferenceGenerator {
   /**
    * The upsampling tail of one band → [1, out.h, out.w, 3]: `features` holds the features of
    * LR rectangle `fRect` and x the input pixels of `xRect` (both kept by the caller); each conv
-   * computes exactly its planned rectangle (plan.ts).
+   * computes exactly its planned rectangle (plan.ts). Yields after queueing each conv, like
+   * features(), and frees what it holds when stopped early.
    */
-  band(features: Tensor, fRect: Rect, x: Tensor, xRect: Rect, band: Band): Tensor {
-    let h = features, have = fRect;
-    for (const step of band.steps) {
-      const s = step.stage;
-      const up = s.shuffle ? 2 : 1;
-      const o = { x0: step.out.x0 / up, y0: step.out.y0 / up, x1: step.out.x1 / up, y1: step.out.y1 / up };
-      const y = this.conv(s, h, paddingFor(have, o, (s.k - 1) / 2));
-      if (h !== features) h.dispose();
-      h = y;
-      have = step.out;
+  *band(features: Tensor, fRect: Rect, x: Tensor, xRect: Rect, band: Band): Generator<TailStep, Tensor, void> {
+    let h = features, have = fRect, complete = false;
+    try {
+      for (const step of band.steps) {
+        const s = step.stage;
+        const up = s.shuffle ? 2 : 1;
+        const o = { x0: step.out.x0 / up, y0: step.out.y0 / up, x1: step.out.x1 / up, y1: step.out.y1 / up };
+        const y = this.conv(s, h, paddingFor(have, o, (s.k - 1) / 2));
+        if (h !== features) h.dispose();
+        h = y;
+        have = step.out;
+        yield step;
+      }
+      complete = true;
+    } finally {
+      if (!complete && h !== features) h.dispose(); // stopped early (return()) or failed
     }
     const out = this.config.head === 'linear' ? h : elementwise.affine(this.rt, h, 0.5, 0.5);
     if (out !== h) h.dispose();

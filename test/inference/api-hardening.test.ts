@@ -92,8 +92,8 @@ describe('upscale() hardening', () => {
     const ac = new AbortController();
     // The abort lands while the band is on the GPU: right after its work is dispatched.
     const band = m.band;
-    m.band = (...args) => {
-      const y = band.apply(m, args);
+    m.band = function* (...args) {
+      const y = yield* band.apply(m, args);
       ac.abort();
       return y;
     };

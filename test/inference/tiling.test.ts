@@ -75,9 +75,9 @@ describe('upscaleTiled', () => {
           expect(tiled.height).toBe(23 * 4);
           const d = maxAbsDiff(tiled.data, whole);
           expect(d, `${what}: max |tiled − whole| = ${d}`).toBeLessThanOrEqual(1e-4);
-          // Progress: 0 first, then once per low-resolution conv and per band, rising to the total.
-          const convs = plan.regions[0]!.trunkFlops.length;
-          expect(calls, `${what}: progress calls`).toHaveLength(1 + plan.regions.length * convs + bands);
+          // Progress: 0 first, then once per conv (low-resolution and tail), rising to the total.
+          const convs = plan.regions[0]!.trunkFlops.length, tailConvs = plan.regions[0]!.bands[0]!.steps.length;
+          expect(calls, `${what}: progress calls`).toHaveLength(1 + plan.regions.length * convs + bands * tailConvs);
           expect(calls.every((v, i) => i === 0 || v > calls[i - 1]!), `${what}: progress rises`).toBe(true);
           expect(calls.at(-1)).toBe(plan.flops);
         }
@@ -89,7 +89,7 @@ describe('upscaleTiled', () => {
     });
   }
 
-  it('stops between bands on abort: no further progress, an AbortError', async () => {
+  it('stops at the next conv on abort, inside a band too: no further progress, an AbortError', async () => {
     const rt = await gpu();
     await seeded('tiled-abort', async (rng, seed) => {
       const model = new InferenceGenerator(rt, TINY_CONFIG, await tinyWeights(rt, seed));
@@ -99,10 +99,12 @@ describe('upscaleTiled', () => {
       const plan = planFor(rt, TINY_CONFIG, 31, 17, opts);
       const convs = plan.regions[0]!.trunkFlops.length;
       const ac = new AbortController();
+      const live = rt.pool.live;
       let calls = 0;
       const err = await upscaleTiled(rt, model, img, { ...opts, signal: ac.signal, onProgress: () => ++calls === 1 + convs + 1 && ac.abort() }).catch((e: Error) => e);
       expect((err as Error).name).toBe('AbortError');
-      expect(calls, 'aborted after the first band').toBe(1 + convs + 1);
+      expect(calls, 'aborted after the first band\'s first conv').toBe(1 + convs + 1);
+      expect(rt.pool.live, 'nothing of the run left behind').toBe(live);
     });
   });
 
