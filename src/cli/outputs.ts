@@ -60,7 +60,7 @@ export function planOutputs(found: FoundImage[], fileArgument: boolean, opts: Pl
 }
 
 /** Make each output folder and prove it writable now, not after minutes of compute. */
-export function checkWritable(jobs: Job[]): void {
+export function checkWritable(jobs: ReadonlyArray<{ output: string }>): void {
   for (const dir of new Set(jobs.map((j) => dirname(j.output)))) {
     const probe = join(dir, `.vivid-write-test-${process.pid}`);
     try {
