@@ -16,7 +16,7 @@ import { writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
 import { checkWritable } from './outputs.ts';
 import { Progress } from '../util/progress.ts';
-import { archOption, backendOption, describeModel, intOption, MODEL_OPTIONS, textTable } from './common.ts';
+import { archOption, backendOption, describeModel, IMAGES_OPTION, intOption, MODEL_OPTIONS, textTable } from './common.ts';
 
 export const spec = {
   name: 'compare',
@@ -28,7 +28,7 @@ export const spec = {
     output: { type: 'string', short: 'o', value: '<file>', required: true, help: 'the strip to write: a row per picture, columns bicubic | each model | HR' },
     crop: { type: 'string', value: '<N>', help: 'side of the cut region in HR pixels (default 128)' },
     at: { type: 'string', value: '<x,y>', help: 'top-left corner of the region in HR pixels (default: the centre)' },
-    images: { type: 'string', value: '<N>', help: 'only the first N pictures' },
+    images: IMAGES_OPTION,
   },
   notes: [
     'Above each column its name; under each tile PSNR-Y (dB) and SSIM-Y of the whole picture',
