@@ -12,7 +12,7 @@ import { loadPair } from '../eval/evaluate.ts';
 import { centredCrop, cropRgb, tileStrip, type CropBox } from '../eval/strip.ts';
 import { getModel, shutdown } from '../index.ts';
 import { upscaleTiled } from '../inference/tiling.ts';
-import { writeImage, type RgbImage } from '../io/image.ts';
+import { outputFormatOf, writeImage, type RgbImage } from '../io/image.ts';
 import { evaluatePair } from '../metrics/quality.ts';
 import { checkWritable } from './outputs.ts';
 import { Progress } from '../util/progress.ts';
@@ -76,6 +76,7 @@ export async function run(args: string[]): Promise<number> {
 
     const pairs = findPairs(values.data, scale).pairs.slice(0, intOption(values.images, 'images', 1));
     if (!pairs.length) throw new Error(`${values.data} holds no pictures`);
+    outputFormatOf(values.output);
     checkWritable([{ output: values.output }]);
     const names = ['bicubic', ...specs.map((s) => basename(s, extname(s)))];
     const progress = new Progress({ label: 'compare', total: pairs.length * models.length, unit: 'images', enabled: !values.quiet });

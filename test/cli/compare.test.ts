@@ -119,5 +119,10 @@ describe('vivid compare', () => {
     const bad = await runCli(['compare', '--models', a, '--data', data, '-o', join(dir, 'x.png'), '--at', 'middle']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--at must be x,y/);
+    // The output is checked before any model runs: no progress bar.
+    const ext = await runCli(['compare', '--models', a, '--data', data, '-o', join(dir, 'strip.bmp')]);
+    expect(ext.code).toBe(1);
+    expect(ext.stderr).toMatch(/strip\.bmp: unknown image extension '\.bmp'/);
+    expect(ext.stderr).not.toMatch(/compare +\[/);
   });
 });
