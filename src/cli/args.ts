@@ -128,7 +128,8 @@ export function parseCommand<O extends OptionTable>(spec: CommandSpec<O>, args: 
   return { values: values as ParsedValues<O>, positionals: parsed.positionals };
 }
 
-/** parseArgs' errors, rephrased: the unknown flag with a suggestion, the option lacking a value. */
+/** parseArgs' errors, rephrased: the unknown flag with a suggestion, the option lacking a value
+ *  (or given one that starts with '-', which parseArgs takes for a flag). */
 function parseProblem(e: Error & { code?: string }, table: OptionTable): string {
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'([^']+)'/.exec(e.message)?.[1] ?? '?';
@@ -138,6 +139,8 @@ function parseProblem(e: Error & { code?: string }, table: OptionTable): string 
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const m = /Option '([^']+)'/.exec(e.message);
     if (m && /argument missing/.test(e.message)) return `option ${m[1]!.replace(/ <value>$/, '')} needs a value`;
+    const dash = /use '(--[\w-]+)=-XYZ'/.exec(e.message);
+    if (m && dash) return `option ${m[1]} needs a value; one that starts with '-' is written ${dash[1]}=-value`;
     if (m) return `option ${m[1]!.replace(/ <value>$/, '')} takes no value`;
   }
   return e.message;

@@ -63,6 +63,9 @@ export const MODEL_OPTIONS = {
   'max-pixels': { type: 'string', value: '<N>', help: `refuse input images over N pixels, read from the header (default ${DEFAULT_MAX_PIXELS / 1e6} MP)` },
 } as const satisfies OptionTable;
 
+/** `--images N` of the commands that read an evaluation folder. */
+export const IMAGES_OPTION = { type: 'string', value: '<N>', help: 'only the first N pictures (of a sequence: its first N frames)' } as const;
+
 /** --max-pixels as a number (accepts 2e8 or 200000000). */
 export function maxPixelsOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

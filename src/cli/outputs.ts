@@ -1,7 +1,8 @@
 // Where `vivid upscale` writes: every output path resolved and checked in one place, before any
 // image is upscaled. Refuses what would lose data or surprise (an unknown extension, an output
-// that is its own input); suffixes outputs that would land next to their input; checks that
-// each output folder exists or can be made and is writable, with messages naming the user's path.
+// that is its own input); suffixes outputs that would land next to their input or on another
+// input; checks that each output folder exists or can be made and is writable, with messages
+// naming the user's path.
 
 import { closeSync, existsSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -22,8 +23,9 @@ export interface PlanOptions {
   suffix: string;
 }
 
+const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+
 function samePath(a: string, b: string): boolean {
-  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
   return real(a) === real(b);
 }
 
@@ -42,12 +44,19 @@ export function planOutputs(found: FoundImage[], fileArgument: boolean, opts: Pl
   const jobs: Job[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
+  const inputs = new Set(found.map((f) => real(f.path)));
   for (const f of found) {
     let output = fileMode ? out : join(out, withFormat(f.rel, opts.format));
-    if (samePath(output, f.path)) {
-      if (fileMode) throw new Error(`-o ${out} is the input itself; refusing to overwrite it (even with --overwrite)`);
+    if (fileMode && samePath(output, f.path)) throw new Error(`-o ${out} is the input itself; refusing to overwrite it (even with --overwrite)`);
+    // Next to its input (whatever its format), or on another input: suffixed, so that no input is
+    // overwritten or taken for an existing output. A file named with -o is the user's choice.
+    if (!fileMode && (samePath(dirname(output), dirname(f.path)) || inputs.has(real(output)))) {
       const e = extname(output);
       output = output.slice(0, output.length - e.length) + opts.suffix + e;
+    }
+    if (!fileMode && inputs.has(real(output))) {
+      problems.push(`${f.path}: its output ${output} is another input; skipped (--suffix S names outputs differently)`);
+      continue;
     }
     if (seen.has(resolve(output))) {
       problems.push(`${f.path}: output ${output} already taken by another input; skipped`);
@@ -60,7 +69,7 @@ export function planOutputs(found: FoundImage[], fileArgument: boolean, opts: Pl
 }
 
 /** Make each output folder and prove it writable now, not after minutes of compute. */
-export function checkWritable(jobs: Job[]): void {
+export function checkWritable(jobs: ReadonlyArray<{ output: string }>): void {
   for (const dir of new Set(jobs.map((j) => dirname(j.output)))) {
     const probe = join(dir, `.vivid-write-test-${process.pid}`);
     try {

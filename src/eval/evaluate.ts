@@ -71,6 +71,12 @@ export async function loadPair(p: EvalPair, scale: number): Promise<{ hr: RgbIma
   return { hr, lr };
 }
 
+/** What evaluate() measures: a folder, or pairs already found (e.g. the first N of a folder). */
+export type EvalData = string | ReturnType<typeof findPairs>;
+
+/** Called after each image: first for every image of the model pass, then of the bicubic pass. */
+export type OnImage = (r: ImageResult, pass: 'model' | 'bicubic') => void;
+
 async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<ImageResult[]> {
   const rows: ImageResult[] = [];
   let prev: { sr: RgbImage; hr: RgbImage } | null = null;
@@ -100,9 +106,10 @@ function crop(img: RgbImage, w: number, h: number): RgbImage {
   return { ...img, width: w, height: h, data: out };
 }
 
-export async function evaluate(dir: string, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<EvalReport> {
-  const pairs = findPairs(dir, scale);
-  const images = await run(pairs, scale, up, onImage, seq);
-  const bicubic = await run(pairs, scale, bicubicUpscale(scale), undefined, seq && { rt: seq.rt });
+export async function evaluate(data: EvalData, scale: number, up: UpscaleFn, onImage?: OnImage, seq?: SequenceOptions): Promise<EvalReport> {
+  const pairs = typeof data === 'string' ? findPairs(data, scale) : data;
+  const images = await run(pairs, scale, up, onImage && ((r) => onImage(r, 'model')), seq);
+  // Not free on sequences (the temporal meter's flow runs on every bicubic frame too).
+  const bicubic = await run(pairs, scale, bicubicUpscale(scale), onImage && ((r) => onImage(r, 'bicubic')), seq && { rt: seq.rt });
   return { images, mean: meanOf(images), bicubic: { images: bicubic, mean: meanOf(bicubic) } };
 }

@@ -43,6 +43,8 @@ function syncDir(dir: string): void {
 const WRITE_ERRORS: Record<string, string> = {
   EROFS: 'the filesystem is read-only',
   ENOENT: 'the folder does not exist (or cannot be made here)',
+  ENOTDIR: 'part of the path is a file, not a folder',
+  EEXIST: 'a file is in the way of the folder',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
   EACCES: 'permission denied',

@@ -33,6 +33,10 @@ describe('vivid CLI conventions', () => {
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/unknown option '--ouput'; did you mean --output\?/);
     expect((await runCli(['upscal'])).stderr).toMatch(/did you mean 'upscale'/);
+    const dash = await runCli(['upscale', 'x.png', '-o', 'y', '--suffix', '-big']);
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toMatch(/option --suffix needs a value; one that starts with '-' is written --suffix=-value/);
+    expect((await runCli(['upscale', 'x.png', '-o', 'y', '-s', '-4'])).stderr).toMatch(/option -s needs a value; one that starts with '-' is written --scale=-value/);
     expect(nearestFlag('--qualty', upscaleSpec.options)).toBe('--quality');
     expect(nearestFlag('--zzzzzz', upscaleSpec.options)).toBeUndefined();
   });

@@ -37,6 +37,16 @@ describe('vivid eval', () => {
     expect(rep.mean.psnr_y).toBeCloseTo((rep.images[0].psnr_y + rep.images[1].psnr_y) / 2, 9);
     // A random tiny model loses to bicubic on a real picture.
     expect(rep.bicubic.mean.psnr_y).toBeGreaterThan(rep.mean.psnr_y);
+
+    const first = await runCli(['eval', '--model', model, '--data', data, '--json', '--quiet', '--images', '1']);
+    expect(first.code, first.stderr).toBe(0);
+    const one = JSON.parse(first.stdout);
+    expect(one.images.map((i: { name: string }) => i.name)).toEqual(['chart']);
+    expect(one.images[0]).toEqual(rep.images[0]);
+    expect(one.bicubic.images).toHaveLength(1);
+    const bad = await runCli(['eval', '--model', model, '--data', data, '--images', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--images must be an integer ≥ 1, got '0'/);
   });
 
   it('GT/ + BIx4/ sequences get a flicker column', async () => {
@@ -66,5 +76,17 @@ describe('vivid eval', () => {
     expect(temporal.images[2].mc_flicker).toBeGreaterThan(0);
     // The bicubic baseline is never stabilised: the same with and without --temporal.
     expect(temporal.bicubic.mean).toEqual(rep.bicubic.mean);
+
+    // --images N: the first N frames; progress to the end: the model's bar, then the bicubic
+    // pass's (on a sequence it runs the temporal metrics again), each to its last frame.
+    const two = await runCli(['eval', '--model', model, '--data', data, '--json', '--images', '2']);
+    expect(two.code, two.stderr).toBe(0);
+    const part = JSON.parse(two.stdout);
+    expect(part.images.map((i: { name: string }) => i.name)).toEqual(['00000000', '00000001']);
+    expect(part.images[1].flicker).toBeCloseTo(rep.images[1].flicker, 9);
+    const modelEnd = two.stderr.search(/eval\s+\[#+\]\s+2\/2 frames/);
+    const bicubicEnd = two.stderr.search(/bicubic\s+\[#+\]\s+2\/2 frames/);
+    expect(modelEnd, two.stderr).toBeGreaterThanOrEqual(0);
+    expect(bicubicEnd, two.stderr).toBeGreaterThan(modelEnd);
   });
 });

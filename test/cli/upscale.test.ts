@@ -1,13 +1,15 @@
 // `vivid upscale`: files and folders, structure kept, existing outputs skipped, and a corrupt
 // input reported by name without stopping the others.
 
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../../src/index.ts';
 import { createImage, encodeImage, probeImage, readImage, writeImage } from '../../src/io/image.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { saveTinyModel } from '../helpers/tiny-model.ts';
+import { VIVID_FROM_SOURCE } from '../helpers/vivid-source.ts';
 
 function gradient(w: number, h: number, channels: 3 | 4 = 3) {
   const img = createImage(w, h, channels);
@@ -106,5 +108,64 @@ describe('vivid upscale', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/is the input itself; refusing to overwrite it/);
     expect(readFileSync(src).equals(before)).toBe(true);
+  });
+
+  it('outputs landing in their input\'s folder get _x4 (or --suffix); the inputs stay as they were', async () => {
+    const inp = join(dir, 'inplace');
+    mkdirSync(inp);
+    await writeImage(join(inp, 'a.png'), gradient(6, 5));
+    await writeImage(join(inp, 'b.jpg'), gradient(7, 4));
+    const before = readdirSync(inp).map((f) => readFileSync(join(inp, f)));
+    const r = await runCli(['upscale', inp, '-o', inp, '--model', model, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(inp).sort()).toEqual(['a.png', 'a_x4.png', 'b.jpg', 'b_x4.jpg']);
+    expect((await probeImage(readFileSync(join(inp, 'a_x4.png')))).width).toBe(24);
+    expect(['a.png', 'b.jpg'].map((f) => readFileSync(join(inp, f)))).toEqual(before);
+
+    // One file into its own folder, another suffix; a format change next to the input is
+    // suffixed too, so that it cannot land on another input (b.png here) even with --overwrite.
+    const one = await runCli(['upscale', join(inp, 'a.png'), '-o', `${inp}/`, '--suffix=-big', '--model', model, '--quiet']);
+    expect(one.code, one.stderr).toBe(0);
+    expect((await probeImage(readFileSync(join(inp, 'a-big.png')))).width).toBe(24);
+    await writeImage(join(inp, 'b.png'), gradient(3, 3));
+    const keep = readFileSync(join(inp, 'b.png'));
+    const fmt = await runCli(['upscale', join(inp, 'b.jpg'), '-o', inp, '--format', 'png', '--overwrite', '--model', model, '--quiet']);
+    expect(fmt.code, fmt.stderr).toBe(0);
+    expect(readFileSync(join(inp, 'b.png')).equals(keep)).toBe(true);
+    expect((await probeImage(readFileSync(join(inp, 'b_x4.png')))).width).toBe(28);
+  });
+
+  it('an output folder under a file: named before any upscaling, nothing written', async () => {
+    const src = join(dir, 'n.png');
+    await writeImage(src, gradient(6, 5));
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const r = await runCli(['upscale', src, '-o', join(file, 'sub/'), '--model', model]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot write into the folder ${join(file, 'sub')}: part of the path is a file, not a folder (ENOTDIR)`);
+    // Refused before the model ran: no model line, no progress bar.
+    expect(r.stderr).not.toMatch(/model ×|upscale +\[/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('an unwritable output folder (mode 0555, not root): named before any upscaling, no temp file named', async () => {
+    const work = tempDir();
+    chmodSync(work, 0o755);
+    const src = join(work, 'in.png');
+    await writeImage(src, gradient(6, 5));
+    const tiny = join(work, 'tiny.safetensors');
+    copyFileSync(model, tiny);
+    const ro = join(work, 'ro');
+    mkdirSync(ro, { mode: 0o555 });
+    chmodSync(ro, 0o555);
+    for (const f of [src, tiny]) chmodSync(f, 0o644);
+    // As root the mode would not stop a write: the CLI runs as `nobody` then.
+    const asUser = process.getuid?.() === 0 ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const argv = [...asUser, process.execPath, ...VIVID_FROM_SOURCE, 'upscale', src, '-o', join(ro, 'out.png'), '--model', tiny];
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, HOME: work, XDG_RUNTIME_DIR: work } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`cannot write into the folder ${ro}: permission denied (EACCES)`);
+    expect(r.stderr).not.toMatch(/\.tmp|\.vivid-write-test|model ×|upscale +\[/);
+    expect(readdirSync(ro)).toEqual([]);
   });
 });
