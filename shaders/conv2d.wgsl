@@ -38,7 +38,7 @@ override KW: u32 = 3;
 override S: u32 = 1;          // stride
 override D: u32 = 1;          // input dilation (transposed conv for the input gradient)
 override WG: u32 = 64;        // threads per workgroup
-override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // the epilogue's activation: an ACT_* code of lib/act.wgsl
 override HAS_BIAS: u32 = 0;
 
 const PX: u32 = 8;            // forward: output pixels per thread (consecutive along W)
@@ -73,22 +73,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 @group(0) @binding(8) var<storage, read_write> y: array<f32>;
 
-// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
-// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
-fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
-  switch ACT {
-    case 1u: { return max(z, 0.0); }
-    case 2u: { return select(slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
-    // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
-    case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
-    default: { return z; }
-  }
-}
-
-fn act4(z: vec4<f32>, c: u32, slope: f32, alpha_stride: u32) -> vec4<f32> {
-  return vec4<f32>(act(z.x, c, slope, alpha_stride), act(z.y, c + 1u, slope, alpha_stride), act(z.z, c + 2u, slope, alpha_stride), act(z.w, c + 3u, slope, alpha_stride));
-}
+//! include lib/conv_act.wgsl
 
 // Thread → (n, oh, first ow) of its row tile.
 struct Tile { n: u32, oh: u32, ow0: u32, ok: bool }
@@ -196,7 +181,7 @@ fn conv_fwd_any(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       if (c0 + c >= p.cout) { break; }
       var z = acc[j][c];
       if (HAS_BIAS != 0u) { z += bias[c0 + c]; }
-      y[o + c0 + c] = act(z, c0 + c, p.slope, p.alpha_stride);
+      y[o + c0 + c] = act_at(z, c0 + c, p.slope, p.alpha_stride);
     }
   }
 }

@@ -22,7 +22,7 @@
 // and what did not help are in docs/BENCHMARKS.md, "Winograd kernel history".
 
 override WG: u32 = 64;
-override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // the epilogue's activation: an ACT_* code of lib/act.wgsl
 override HAS_BIAS: u32 = 0;
 
 // ---- weights: w [3, 3, cin, cout] → U [16, cin, cout], or (blocked = 1) U in GB × GB blocks:
@@ -249,22 +249,7 @@ struct OutParams {
 @group(0) @binding(23) var<storage, read> alpha: array<f32>;
 @group(0) @binding(24) var<storage, read_write> y4: array<vec4<f32>>;
 
-// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
-// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
-fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
-  switch ACT {
-    case 1u: { return max(z, 0.0); }
-    case 2u: { return select(slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
-    // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
-    case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
-    default: { return z; }
-  }
-}
-
-fn act4(z: vec4<f32>, c: u32, slope: f32, alpha_stride: u32) -> vec4<f32> {
-  return vec4<f32>(act(z.x, c, slope, alpha_stride), act(z.y, c + 1u, slope, alpha_stride), act(z.z, c + 2u, slope, alpha_stride), act(z.w, c + 3u, slope, alpha_stride));
-}
+//! include lib/conv_act.wgsl
 
 @compute @workgroup_size(WG)
 fn wino_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
