@@ -21,7 +21,7 @@ import { exportAt, useLine, type HandOver } from './handover.ts';
 import { stepLoop } from './loop.ts';
 import { continuedDataOrder, startingPosition } from './resume.ts';
 import { Checkpoints } from './rollback.ts';
-import { Session, type StepFactory, type StepLike } from './session.ts';
+import { Session, type Position, type StepFactory, type StepLike } from './session.ts';
 import { StopRequest, type StopReason } from './stop.ts';
 import type { TrainConfig } from './types.ts';
 
@@ -76,6 +76,60 @@ async function defaultStep(rt: Runtime, config: TrainConfig, opts: { vggDir?: st
   return TrainingStep.create(rt, config, opts);
 }
 
+/** A resume at the run's last step: say how to continue; hand over the generator unless it is current. */
+async function nothingToTrain(session: Session, pos: Position, handOver: HandOver, write: boolean): Promise<ExportResult | undefined> {
+  const { config, say } = session;
+  say(`the checkpoint is at step ${pos.step}, the run's last step (steps ${config.steps}): nothing to train. ` +
+    `To continue it, raise the step count, e.g. --steps ${pos.step + Math.max(1000, config.checkpointEvery)} (or "steps" in the config) with --resume.`);
+  const exported = write && exportedStep(config.out) !== pos.step ? await exportAt(session, pos, handOver) : undefined;
+  if (exportedStep(config.out) === pos.step) say(useLine(join(config.out, 'generator.safetensors'), config));
+  return exported;
+}
+
+interface Training {
+  session: Session;
+  pos: Position;
+  feed: DataFeed;
+  handOver: HandOver;
+  stop: StopRequest;
+  progress: Progress;
+  opts: TrainOptions;
+}
+
+/** The step loop from `pos` (after a step-0 checkpoint on a fresh run), then the end of the run. */
+async function trainFrom(t: Training): Promise<Omit<TrainResult, 'stopReason'>> {
+  const { session, pos, feed, stop, progress, opts } = t;
+  const { config, say } = session;
+  // A fresh order after a resume is seeded by the step too, so it does not replay the first epoch's.
+  const source = feed.source(continuedDataOrder(pos.data, feed.files.length, !!opts.newDataOrder, say), pos.step);
+  pos.data = source.sampler.state;
+  const checkpoints = new Checkpoints(session, pos);
+  if (!pos.checkpoint) {
+    // A step-0 checkpoint: a NaN before the first periodic checkpoint still has a rollback target.
+    await checkpoints.save(pos);
+    session.record({ event: 'start', step: 0, images: feed.files.length, config });
+  }
+  say(`training ${config.stage} on ${feed.files.length} images (${feed.describe()}), steps ${pos.step + 1}…${config.steps}, out ${config.out}`);
+  progress.startAt(pos.step);
+  const timing = await stepLoop({ session, pos, feed, checkpoints, stop, progress, timeLimitS: opts.timeLimitS }, source);
+
+  // A signal during validation can land after this step's checkpoint decision.
+  if (stop.requested && checkpoints.savedStep !== pos.step) await checkpoints.save(pos);
+  session.writeCurves(pos.history);
+  const stopped = pos.step < config.steps;
+  const dataWaitShare = timing.waitShare;
+  progress.done(stopped ? `stopped at step ${pos.step}` : `data wait ${(100 * dataWaitShare).toFixed(1)}%`);
+  session.record({ event: stopped ? 'stop' : 'done', step: pos.step, dataWaitShare, rollbacks: checkpoints.rollbacks });
+  if (stopped) say(`stopped at step ${pos.step}; checkpoint ${pos.checkpoint}. Continue with --resume.`);
+  // A stopped run still hands over its generator (Set5 scores are left to `--export` or
+  // `vivid eval`, so that a stop stays prompt); at step 0 there is nothing trained to hand over.
+  let exported: ExportResult | undefined;
+  if (opts.export !== false && pos.step > 0) exported = await exportAt(session, pos, { ...t.handOver, dataWaitShare: timing.totalMs ? dataWaitShare : undefined }, !stopped);
+  else if (stopped) say('nothing trained yet: no generator written');
+  if (exported) say(useLine(exported.weightsPath, config));
+  return { step: pos.step, stopped, checkpoint: pos.checkpoint, rollbacks: checkpoints.rollbacks, backoff: pos.backoff, dataWaitShare, exported };
+}
+
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   Session.makeFolders(config);
   const progress = new Progress({ label: 'train', total: config.steps, unit: 'steps', enabled: opts.progress ?? true });
@@ -97,48 +151,13 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const pos = startingPosition(session, opts);
     session.startClock();
     const handOver: HandOver = { gpu: { backend: rt.gpu.backend, info: rt.gpu.info }, imageCount: files.length, set5Dir: opts.set5Dir ?? join(SHARED_ROOT, 'data/set5/x4') };
-    let checkpoints: Checkpoints | undefined;
-    const ended = (exported?: ExportResult, dataWaitShare = 0, stopped = false): TrainResult => ({
-      step: pos.step, stopped, stopReason: stop.reason, checkpoint: pos.checkpoint, rollbacks: checkpoints?.rollbacks ?? 0, backoff: pos.backoff, dataWaitShare, exported,
-    });
-
-    if (opts.exportOnly) return ended(await exportAt(session, pos, handOver));
-    if (pos.step >= config.steps && opts.resume) {
-      say(`the checkpoint is at step ${pos.step}, the run's last step (steps ${config.steps}): nothing to train. ` +
-        `To continue it, raise the step count, e.g. --steps ${pos.step + Math.max(1000, config.checkpointEvery)} (or "steps" in the config) with --resume.`);
-      const exported = opts.export !== false && exportedStep(config.out) !== pos.step ? await exportAt(session, pos, handOver) : undefined;
-      if (exportedStep(config.out) === pos.step) say(useLine(join(config.out, 'generator.safetensors'), config));
-      return ended(exported);
-    }
-
+    // Without steps: no rollbacks, no data wait.
+    const untrained = (exported?: ExportResult): TrainResult => ({ step: pos.step, stopped: false, stopReason: stop.reason, checkpoint: pos.checkpoint, rollbacks: 0, backoff: pos.backoff, dataWaitShare: 0, exported });
+    if (opts.exportOnly) return untrained(await exportAt(session, pos, handOver));
+    if (pos.step >= config.steps && opts.resume) return untrained(await nothingToTrain(session, pos, handOver, opts.export !== false));
     feed = new DataFeed(files, config, opts, say);
-    // A fresh order after a resume is seeded by the step too, so it does not replay the first epoch's.
-    const source = feed.source(continuedDataOrder(pos.data, files.length, !!opts.newDataOrder, say), pos.step);
-    pos.data = source.sampler.state;
-    checkpoints = new Checkpoints(session, pos);
-    if (!pos.checkpoint) {
-      // A step-0 checkpoint: a NaN before the first periodic checkpoint still has a rollback target.
-      await checkpoints.save(pos);
-      session.record({ event: 'start', step: 0, images: files.length, config });
-    }
-
-    say(`training ${config.stage} on ${files.length} images (${feed.describe()}), steps ${pos.step + 1}…${config.steps}, out ${config.out}`);
-    progress.startAt(pos.step);
-    const timing = await stepLoop({ session, pos, feed, checkpoints, stop, progress, timeLimitS: opts.timeLimitS }, source);
-    // A signal during validation can land after this step's checkpoint decision.
-    if (stop.requested && checkpoints.savedStep !== pos.step) await checkpoints.save(pos);
-    session.writeCurves(pos.history);
-    const stopped = pos.step < config.steps;
-    progress.done(stopped ? `stopped at step ${pos.step}` : `data wait ${(100 * timing.waitShare).toFixed(1)}%`);
-    session.record({ event: stopped ? 'stop' : 'done', step: pos.step, dataWaitShare: timing.waitShare, rollbacks: checkpoints.rollbacks });
-    if (stopped) say(`stopped at step ${pos.step}; checkpoint ${pos.checkpoint}. Continue with --resume.`);
-    // A stopped run still hands over its generator (Set5 scores are left to `--export` or
-    // `vivid eval`, so that a stop stays prompt); at step 0 there is nothing trained to hand over.
-    let exported: ExportResult | undefined;
-    if (opts.export !== false && pos.step > 0) exported = await exportAt(session, pos, { ...handOver, dataWaitShare: timing.totalMs ? timing.waitShare : undefined }, !stopped);
-    else if (stopped) say('nothing trained yet: no generator written');
-    if (exported) say(useLine(exported.weightsPath, config));
-    return ended(exported, timing.waitShare, stopped);
+    const r = await trainFrom({ session, pos, feed, handOver, stop, progress, opts });
+    return { ...r, stopReason: stop.reason };
   } finally {
     stop.log = stopLog;
     await feed?.close();
