@@ -164,6 +164,32 @@ describe('trainer phases', () => {
     }
   });
 
+  it('resume: 3 steps, a new session from the checkpoint, 3 more steps see the batches of 6 straight steps', async () => {
+    /** Run a session from its starting position up to `steps`; returns the step's HR checksums. */
+    const runTo = async (s: Session, resume: boolean): Promise<number[]> => {
+      const step = s.step as CountingStep;
+      const feed = new DataFeed(listImages(s.config.data), s.config, { worker: false }, s.say);
+      try {
+        const pos = startingPosition(s, { resume });
+        const source = feed.source(continuedDataOrder(pos.data, feed.files.length, false, s.say), pos.step);
+        pos.data = source.sampler.state;
+        const checkpoints = new Checkpoints(s, pos);
+        if (!pos.checkpoint) await checkpoints.save(pos);
+        await stepLoop({ session: s, pos, feed, checkpoints, stop: new StopRequest(), progress: new Progress({ label: 't', total: s.config.steps, enabled: false }) }, source);
+        return step.seen;
+      } finally {
+        await feed.close();
+      }
+    };
+    const straight = await runTo(session(new CountingStep(), { steps: 6, checkpointEvery: 3 }), false);
+    const first = session(new CountingStep(), { steps: 3, checkpointEvery: 3 });
+    const before = await runTo(first, false);
+    const resumedStep = new CountingStep();
+    const after = await runTo(new Session({ ...first.config, steps: 6 }, resumedStep, first.say), true);
+    expect(resumedStep.w).toBe(6);
+    expect([...before, ...after]).toEqual(straight);
+  });
+
   it('validation: due every validateEvery steps and at the last; a point in the history, the log, the curves and a strip', async () => {
     const s = session(new CountingStep(), { validation, validateEvery: 4, steps: 10 });
     expect([3, 4, 8, 9, 10].map((n) => validationDue(s.config, n))).toEqual([false, true, true, false, true]);
