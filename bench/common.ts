@@ -2,11 +2,8 @@
 // bench/tfjs-case.ts (TensorFlow.js worker): the case table, FLOP counts, the viVID → tfjs
 // weight-name mapping, the timing loop (wall and process CPU time) and small file helpers.
 
-import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { readSafetensors, writeSafetensors } from '../src/io/weights/safetensors.ts';
 import type { HostTensor } from '../src/graph/tensor.ts';
-import type { NamedTensor } from '../src/io/weights/types.ts';
 import { PAPER_SRRESNET } from '../src/models/generator.ts';
 import { convFlops, discriminatorFlops, generatorFlops, generatorStepFlops, vggFlops } from '../src/models/flops.ts';
 import { PAPER_DISCRIMINATOR } from '../src/models/discriminator.ts';
@@ -103,20 +100,8 @@ export function toTfjsNames(weights: ReadonlyMap<string, HostTensor>): HostMap {
   return out;
 }
 
-export function readF32File(path: string): HostMap {
-  const { tensors } = readSafetensors(new Uint8Array(readFileSync(path)), path);
-  const out: HostMap = new Map();
-  for (const [name, t] of tensors) {
-    if (!(t.data instanceof Float32Array)) throw new Error(`${path}: ${name} is ${t.dtype}, expected F32`);
-    out.set(name, { shape: [...t.shape], data: t.data });
-  }
-  return out;
-}
-
-export function writeF32File(path: string, tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}): void {
-  const list: NamedTensor[] = [...tensors].map(([name, t]) => ({ name, shape: [...t.shape], dtype: 'F32', data: t.data }));
-  writeFileSync(path, writeSafetensors(list, metadata));
-}
+/** Safetensors files of F32 tensors, the bench's inputs, weights and outputs (one reader and writer, bench/tfjs/args.ts). */
+export { readF32 as readF32File, writeF32 as writeF32File } from './tfjs/args.ts';
 
 export function need(m: ReadonlyMap<string, HostTensor>, name: string): HostTensor {
   const t = m.get(name);

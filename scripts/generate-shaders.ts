@@ -3,9 +3,13 @@
 // so no code path reads shaders/ at run time and any bundler works without a plugin. The file
 // is build output (git-ignored): `npm install`, `npm test`, `npm run build` and the vitest
 // global setup regenerate it, so a new or edited .wgsl is picked up without a list to maintain.
+// WGSL has no includes: a line `//! include lib/act.wgsl` (a path below shaders/) is replaced
+// here by that file's text, so a helper that several shaders need has one home in shaders/lib/.
+// A file is included once per shader (a second include of it adds nothing); the module holds
+// the resolved text, which is what the pipelines compile and the bind-group layouts reflect.
 //   npx tsx scripts/generate-shaders.ts
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,10 +17,34 @@ const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const SHADER_DIR = resolve(repoRoot, 'shaders');
 export const GENERATED_MODULE = resolve(repoRoot, 'src/graph/shaders.generated.ts');
 
-/** shaders/*.wgsl by name, in file-name order. */
+const DIRECTIVE = /^\/\/!\s*(\S+)\s*(.*?)\s*$/;
+
+/**
+ * `text` (the file `path`, relative to the shader folder) with every include directive replaced
+ * by the text of the file it names, resolved in turn. `read` gives a file's text by its path
+ * relative to the shader folder, or undefined when there is none.
+ */
+export function resolveIncludes(path: string, text: string, read: (path: string) => string | undefined, included = new Set<string>(), chain: string[] = [path]): string {
+  return text.split('\n').map((line, i) => {
+    const m = DIRECTIVE.exec(line);
+    if (!m) return line;
+    const where = `shaders/${path}:${i + 1}`;
+    if (m[1] !== 'include' || !m[2]) throw new Error(`${where}: unknown directive '${line.trim()}': the only one is '//! include lib/NAME.wgsl'`);
+    const target = m[2];
+    if (chain.includes(target)) throw new Error(`${where}: include cycle ${[...chain, target].join(' → ')}`);
+    if (included.has(target)) return `// (${target}: included above)`;
+    const body = read(target);
+    if (body === undefined) throw new Error(`${where}: include ${target}: there is no shaders/${target} (include paths are relative to shaders/)`);
+    included.add(target);
+    return `// ==== ${target} ====\n${resolveIncludes(target, body, read, included, [...chain, target]).replace(/\n$/, '')}\n// ==== end of ${target} ====`;
+  }).join('\n');
+}
+
+/** shaders/*.wgsl by name, in file-name order, includes resolved (shaders/lib/ holds what they include). */
 export function readShaderDir(dir = SHADER_DIR): Record<string, string> {
+  const read = (path: string) => (existsSync(resolve(dir, path)) ? readFileSync(resolve(dir, path), 'utf8') : undefined);
   const names = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
-  return Object.fromEntries(names.map((f) => [f.slice(0, -'.wgsl'.length), readFileSync(resolve(dir, f), 'utf8')]));
+  return Object.fromEntries(names.map((f) => [f.slice(0, -'.wgsl'.length), resolveIncludes(f, read(f)!, read)]));
 }
 
 export function shaderModuleText(sources: Record<string, string>): string {

@@ -8,7 +8,7 @@
 // a tree over shared memory, so f32 stays accurate for ~10^6 rows per channel.
 
 override WG: u32 = 256;
-// The codes of src/kernels/activation.ts ACT: 1 relu, 2 leaky relu (slope), 4 tanh, 5 sigmoid.
+// An ACT_* code of lib/act.wgsl: relu, leaky relu (slope), tanh or sigmoid (PReLU has its own entries).
 override ACT: u32 = 1;
 
 struct Params {
@@ -25,29 +25,17 @@ struct Params {
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
-fn act(v: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(p.slope * v, v, v > 0.0); }
-    // Some tanh implementations compute (e^2v − 1)/(e^2v + 1) and give inf/inf = NaN for
-    // large |v|; tanh(±15) already rounds to ±1 in f32, so clamping changes nothing else.
-    case 4u: { return tanh(clamp(v, -15.0, 15.0)); }
-    case 5u: { return 1.0 / (1.0 + exp(-v)); }
-    default: { return v; }
-  }
-}
+//! include lib/act.wgsl
 
 // Derivative times dy, from `s` = x (relu, leaky) or y (sigmoid, tanh).
 fn act_grad(s: f32, g: f32) -> f32 {
   switch ACT {
-    case 1u: { return select(0.0, g, s > 0.0); }
-    case 2u: { return select(p.slope * g, g, s > 0.0); }
-    case 4u: { return g * (1.0 - s * s); }
-    case 5u: { return g * s * (1.0 - s); }
+    case ACT_RELU: { return select(0.0, g, s > 0.0); }
+    case ACT_LEAKY: { return select(p.slope * g, g, s > 0.0); }
+    case ACT_TANH: { return g * (1.0 - s * s); }
+    case ACT_SIGMOID: { return g * s * (1.0 - s); }
     default: { return g; }
   }
 }
@@ -56,7 +44,7 @@ fn act_grad(s: f32, g: f32) -> f32 {
 fn act_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat(gid, nwg);
   if (i >= p.n) { return; }
-  y[i] = act(x[i]);
+  y[i] = act(x[i], p.slope);
 }
 
 @compute @workgroup_size(WG)

@@ -33,9 +33,7 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> out: array<f32>;
 @group(0) @binding(9) var<storage, read_write> detail: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
 // a, b, err = [H, W] planes (a: current luma, b: the previous luma warped onto it).
 @compute @workgroup_size(WG)
@@ -54,26 +52,7 @@ fn warp_error(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   err[o] = e;
 }
 
-// The four grid neighbours of real position (x, y) in a w×h grid, clamped to the edge, and the
-// bilinear weights between them.
-struct Tap {
-  i00: u32,
-  i01: u32,
-  i10: u32,
-  i11: u32,
-  ax: f32,
-  ay: f32,
-}
-
-fn tap(x: f32, y: f32, w: u32, h: u32) -> Tap {
-  let fx = clamp(x, 0.0, f32(w - 1u));
-  let fy = clamp(y, 0.0, f32(h - 1u));
-  let x0 = u32(floor(fx));
-  let y0 = u32(floor(fy));
-  let x1 = min(x0 + 1u, w - 1u);
-  let y1 = min(y0 + 1u, h - 1u);
-  return Tap(y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1, fx - f32(x0), fy - f32(y0));
-}
+//! include lib/bilinear.wgsl
 
 // sr, prev, out, detail = [H, W, C]; lr = [H/s, W/s, C]; werr = [H/s, W/s].
 @compute @workgroup_size(WG)

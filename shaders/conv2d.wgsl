@@ -39,7 +39,7 @@ override KW: u32 = 3;
 override S: u32 = 1;          // stride
 override D: u32 = 1;          // input dilation (transposed conv for the input gradient)
 override WG: u32 = 64;        // threads per workgroup
-override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // the epilogue's activation: an ACT_* code of lib/act.wgsl
 override HAS_BIAS: u32 = 0;
 override R: u32 = 1;          // forward: pixel-shuffle factor of the output (1: none)
 
@@ -75,30 +75,9 @@ struct Params {
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 @group(0) @binding(8) var<storage, read_write> y: array<f32>;
 
-// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
-// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
-fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
-  switch ACT {
-    case 1u: { return max(z, 0.0); }
-    case 2u: { return select(slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
-    // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
-    case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
-    default: { return z; }
-  }
-}
+//! include lib/conv_act.wgsl
 
-fn act4(z: vec4<f32>, c: u32, slope: f32, alpha_stride: u32) -> vec4<f32> {
-  return vec4<f32>(act(z.x, c, slope, alpha_stride), act(z.y, c + 1u, slope, alpha_stride), act(z.z, c + 2u, slope, alpha_stride), act(z.w, c + 3u, slope, alpha_stride));
-}
-
-// Where conv output channel c of pixel (n, oh, ow) lands when the output is pixel-shuffled by
-// R (PyTorch order: channel c / R² of pixel (R·oh + c / R % R, R·ow + c % R)); ho, wo, cout are
-// the conv's own output sizes. Identical in conv2d.wgsl and conv2d_winograd.wgsl.
-fn shuffled(n: u32, oh: u32, ow: u32, c: u32, ho: u32, wo: u32, cout: u32) -> u32 {
-  let r2 = R * R;
-  return ((n * ho * R + R * oh + (c / R) % R) * wo * R + R * ow + c % R) * (cout / r2) + c / r2;
-}
+//! include lib/shuffle.wgsl
 
 // Store 4 consecutive output channels c … c + 3 (c % 4 == 0): one vec4, or R² scattered floats.
 fn store4(o4: u32, n: u32, oh: u32, ow: u32, c: u32, z: vec4<f32>) {
@@ -216,7 +195,7 @@ fn conv_fwd_any(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       var z = acc[j][c];
       if (HAS_BIAS != 0u) { z += bias[c0 + c]; }
       let e = select(o + c0 + c, shuffled(t.n, t.oh, t.ow0 + j, c0 + c, p.ho, p.wo, p.cout), R > 1u);
-      y[e] = act(z, c0 + c, p.slope, p.alpha_stride);
+      y[e] = act_at(z, c0 + c, p.slope, p.alpha_stride);
     }
   }
 }

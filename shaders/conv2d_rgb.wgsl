@@ -26,7 +26,7 @@
 override KH: u32 = 9;
 override KW: u32 = 9;
 override WG: u32 = 64;
-override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // the epilogue's activation: an ACT_* code of lib/act.wgsl
 override HAS_BIAS: u32 = 0;
 
 const MAXK: u32 = 9u;         // largest KH, KW: sizes the register arrays
@@ -115,24 +115,13 @@ struct FwdParams {
 @group(0) @binding(14) var<storage, read> alpha: array<f32>;
 @group(0) @binding(15) var<storage, read_write> y: array<f32>;
 
-// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
-// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
-fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
-  switch ACT {
-    case 1u: { return max(z, 0.0); }
-    case 2u: { return select(slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
-    // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
-    case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
-    default: { return z; }
-  }
-}
+//! include lib/conv_act.wgsl
 
 // Bias, then the activation: the epilogue of the wide forward and of the narrow one's last window.
 fn epilogue(z: f32, c: u32) -> f32 {
   var b = z;
   if (HAS_BIAS != 0u) { b += bias[c]; }
-  return act(b, c, fp.slope, fp.alpha_stride);
+  return act_at(b, c, fp.slope, fp.alpha_stride);
 }
 
 struct Tile { n: u32, oh: u32, ow0: u32, ok: bool }

@@ -22,7 +22,7 @@
 // and what did not help are in docs/BENCHMARKS.md, "Winograd kernel history".
 
 override WG: u32 = 64;
-override ACT: u32 = 0;        // src/kernels/activation.ts ACT: 0 none, 1 relu, 2 leaky relu, 3 prelu, 4 tanh
+override ACT: u32 = 0;        // the epilogue's activation: an ACT_* code of lib/act.wgsl
 override HAS_BIAS: u32 = 0;
 override R: u32 = 1;          // wino6_output: pixel-shuffle factor of the output (1: none)
 
@@ -251,22 +251,7 @@ struct OutParams {
 @group(0) @binding(23) var<storage, read> alpha: array<f32>;
 @group(0) @binding(24) var<storage, read_write> y4: array<vec4<f32>>;
 
-// The conv epilogue, identical in conv2d.wgsl, conv2d_rgb.wgsl and conv2d_winograd.wgsl
-// (codes: src/kernels/activation.ts ACT; test/kernels/activation-codes.test.ts checks both).
-fn act(z: f32, c: u32, slope: f32, alpha_stride: u32) -> f32 {
-  switch ACT {
-    case 1u: { return max(z, 0.0); }
-    case 2u: { return select(slope * z, z, z > 0.0); }
-    case 3u: { return select(alpha[c * alpha_stride] * z, z, z > 0.0); }
-    // tanh of a large argument can be inf/inf = NaN in some implementations; tanh(±15) is ±1 in f32.
-    case 4u: { return tanh(clamp(z, -15.0, 15.0)); }
-    default: { return z; }
-  }
-}
-
-fn act4(z: vec4<f32>, c: u32, slope: f32, alpha_stride: u32) -> vec4<f32> {
-  return vec4<f32>(act(z.x, c, slope, alpha_stride), act(z.y, c + 1u, slope, alpha_stride), act(z.z, c + 2u, slope, alpha_stride), act(z.w, c + 3u, slope, alpha_stride));
-}
+//! include lib/conv_act.wgsl
 
 @compute @workgroup_size(WG)
 fn wino_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -470,13 +455,7 @@ fn at8(z: array<vec4<f32>, 8>) -> array<vec4<f32>, 6> {
                              d1 + 32.0 * d2 + 0.03125 * d3 + z[7]);
 }
 
-// Where conv output channel c of pixel (n, oh, ow) lands when the output is pixel-shuffled by
-// R (PyTorch order: channel c / R² of pixel (R·oh + c / R % R, R·ow + c % R)); ho, wo, cout are
-// the conv's own output sizes. Identical in conv2d.wgsl and conv2d_winograd.wgsl.
-fn shuffled(n: u32, oh: u32, ow: u32, c: u32, ho: u32, wo: u32, cout: u32) -> u32 {
-  let r2 = R * R;
-  return ((n * ho * R + R * oh + (c / R) % R) * wo * R + R * ow + c % R) * (cout / r2) + c / r2;
-}
+//! include lib/shuffle.wgsl
 
 @compute @workgroup_size(WG)
 fn wino6_output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

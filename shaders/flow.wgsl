@@ -28,9 +28,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> flow_in: array<f32>;
 @group(0) @binding(4) var<storage, read_write> flow_out: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
 fn at0(x: i32, y: i32) -> f32 {
   let cx = clamp(x, 0, i32(p.w) - 1);
@@ -38,26 +36,7 @@ fn at0(x: i32, y: i32) -> f32 {
   return i0[u32(cy) * p.w + u32(cx)];
 }
 
-// The four grid neighbours of real position (x, y) in a w×h grid, clamped to the edge, and the
-// bilinear weights between them.
-struct Tap {
-  i00: u32,
-  i01: u32,
-  i10: u32,
-  i11: u32,
-  ax: f32,
-  ay: f32,
-}
-
-fn tap(x: f32, y: f32, w: u32, h: u32) -> Tap {
-  let fx = clamp(x, 0.0, f32(w - 1u));
-  let fy = clamp(y, 0.0, f32(h - 1u));
-  let x0 = u32(floor(fx));
-  let y0 = u32(floor(fy));
-  let x1 = min(x0 + 1u, w - 1u);
-  let y1 = min(y0 + 1u, h - 1u);
-  return Tap(y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1, fx - f32(x0), fy - f32(y0));
-}
+//! include lib/bilinear.wgsl
 
 // i1 at a real position, bilinear, clamped to the edge.
 fn sample1(x: f32, y: f32) -> f32 {

@@ -16,9 +16,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
 // log(1 + e) for 0 ≤ e ≤ 1. WGSL has no log1p; for small e, log(1 + e) would lose e's digits
 // in the rounding of 1 + e, so a short series is used there (error < e⁶/6).

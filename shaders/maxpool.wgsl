@@ -19,9 +19,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
 // Window (b, oy, ox) of channel c: its maximum and the argmax k = 2·di + dj.
 fn window_max(b: u32, oy: u32, ox: u32, c: u32) -> vec2<f32> {

@@ -19,9 +19,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
 // src = [N, H, W, C·r²], dst = [N, H·r, W·r, C]; one thread per high-resolution pixel.
 @compute @workgroup_size(WG)

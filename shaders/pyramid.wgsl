@@ -17,9 +17,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
+//! include lib/grid.wgsl
 
 // src = [H, W, C] in [0, 1], dst = [H, W]: Y = 16 + 65.481 R + 128.553 G + 24.966 B.
 @compute @workgroup_size(WG)

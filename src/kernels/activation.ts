@@ -9,9 +9,9 @@ import type { Tensor } from '../graph/tensor.ts';
 
 const WG = 256;
 const SHADER = 'activation';
-/** The activation codes of every shader's ACT override: activation.wgsl's act()/act_grad()
- *  and the conv epilogues' act() (conv2d.wgsl, conv2d_rgb.wgsl, conv2d_winograd.wgsl; PReLU
- *  only there, sigmoid only here). test/kernels/activation-codes.test.ts holds them to it. */
+/** The activation codes of every shader's ACT override, the ACT_* constants of
+ *  shaders/lib/act.wgsl (activation.wgsl and the conv epilogues include it; PReLU's per-channel
+ *  slope only in the conv epilogue). test/kernels/activation-codes.test.ts holds the two to one. */
 export const ACT = { none: 0, relu: 1, leaky: 2, prelu: 3, tanh: 4, sigmoid: 5 } as const;
 type Act = (typeof ACT)[keyof typeof ACT];
 

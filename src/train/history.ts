@@ -87,3 +87,8 @@ export class History {
     return this.acc ? [...this.points, this.acc] : [...this.points];
   }
 }
+
+/** The losses present, for messages: `g 0.0123 mse 0.0123`. */
+export function formatLosses(l: StepLosses): string {
+  return LOSS_KEYS.filter((k) => l[k] !== undefined).map((k) => `${k} ${l[k]!.toPrecision(4)}`).join(' ');
+}

@@ -5,18 +5,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imresize } from '../../src/data/resize.ts';
 import { drawChart } from '../../src/demo/chart.ts';
-import { getRuntime } from '../../src/index.ts';
 import { writeImage } from '../../src/io/image.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
-import { saveTinyModel } from '../helpers/tiny-model.ts';
+import { runCli, tinyModelDir } from '../helpers/cli.ts';
 
 describe('vivid eval', () => {
   let dir = '', model = '';
-  beforeAll(async () => {
-    dir = tempDir();
-    model = join(dir, 'tiny.safetensors');
-    await saveTinyModel(await getRuntime(), model);
-  });
+  beforeAll(async () => ({ dir, model } = await tinyModelDir()));
 
   it('--json writes per-image rows, the mean and the bicubic mean', async () => {
     const data = join(dir, 'set');

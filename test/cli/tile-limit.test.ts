@@ -4,19 +4,15 @@
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getModel, getRuntime, shutdown } from '../../src/index.ts';
+import { getModel, shutdown } from '../../src/index.ts';
 import { createImage, encodeImage } from '../../src/io/image.ts';
 import { largestLayerBytes } from '../../src/inference/tiling.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
-import { saveTinyModel, TINY_CONFIG } from '../helpers/tiny-model.ts';
+import { runCli, tinyModelDir } from '../helpers/cli.ts';
+import { TINY_CONFIG } from '../helpers/tiny-model.ts';
 
 describe('vivid upscale --tile beyond the adapter limit', () => {
   let dir = '', model = '';
-  beforeAll(async () => {
-    dir = tempDir();
-    model = join(dir, 'tiny.safetensors');
-    await saveTinyModel(await getRuntime(), model);
-  });
+  beforeAll(async () => ({ dir, model } = await tinyModelDir()));
   afterAll(() => shutdown());
 
   it('exits 1 with the largest tile that fits; no Dawn message, no output', async () => {

@@ -5,10 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getRuntime } from '../../src/index.ts';
 import { createImage, encodeImage, probeImage, readImage, writeImage } from '../../src/io/image.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
-import { saveTinyModel } from '../helpers/tiny-model.ts';
+import { runCli, tempDir, tinyModelDir } from '../helpers/cli.ts';
 import { VIVID_FROM_SOURCE } from '../helpers/vivid-source.ts';
 
 function gradient(w: number, h: number, channels: 3 | 4 = 3) {
@@ -19,11 +17,7 @@ function gradient(w: number, h: number, channels: 3 | 4 = 3) {
 
 describe('vivid upscale', () => {
   let dir = '', model = '';
-  beforeAll(async () => {
-    dir = tempDir();
-    model = join(dir, 'tiny.safetensors');
-    await saveTinyModel(await getRuntime(), model);
-  });
+  beforeAll(async () => ({ dir, model } = await tinyModelDir()));
 
   it('writes the good image, names the corrupt one, exits 1', async () => {
     const inp = join(dir, 'mixed');

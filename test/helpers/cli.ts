@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { getRuntime } from '../../src/index.ts';
+import { saveTinyModel } from './tiny-model.ts';
 
 export interface CliResult {
   code: number;
@@ -32,4 +34,12 @@ export async function runCli(args: string[]): Promise<CliResult> {
 
 export function tempDir(prefix = 'vivid-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A fresh temp folder with the tiny model (test/helpers/tiny-model.ts) saved in it. */
+export async function tinyModelDir(): Promise<{ dir: string; model: string }> {
+  const dir = tempDir();
+  const model = join(dir, 'tiny.safetensors');
+  await saveTinyModel(await getRuntime(), model);
+  return { dir, model };
 }

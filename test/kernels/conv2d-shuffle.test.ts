@@ -11,7 +11,6 @@ import * as R from '../../src/reference/conv2d.ts';
 import { pixelShuffle } from '../../src/reference/pixelshuffle.ts';
 import { prelu } from '../../src/reference/activation.ts';
 import { dispatched, expectClose, gpu, randn, seeded } from '../helpers/gpu.ts';
-import { declText, shaderSource } from '../helpers/wgsl.ts';
 
 interface Case {
   H: number;
@@ -101,12 +100,6 @@ describe('conv2d with a pixel-shuffled output (fused conv → shuffle → PReLU)
       });
     });
   }
-
-  it('the shuffled-store index shuffled() is one text in conv2d.wgsl and conv2d_winograd.wgsl', () => {
-    const [a, b] = ['conv2d', 'conv2d_winograd'].map((n) => declText(shaderSource(n), 'fn shuffled('));
-    expect(b).toBe(a);
-    expect(a).toMatch(/\(c \/ R\) % R\) \* wo \* R \+ R \* ow \+ c % R\) \* \(cout \/ r2\) \+ c \/ r2/);
-  });
 
   it('refuses a shuffle that does not divide the channels', async () => {
     const rt = await gpu();

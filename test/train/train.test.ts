@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/graph/runtime.ts';
 import { checkpointPath, decodeCheckpoint, listCheckpoints } from '../../src/train/checkpoint.ts';
 import { exportedStep } from '../../src/train/export.ts';
-import { train, type TrainOptions } from '../../src/train/run.ts';
+import { train, type StepFactory, type TrainOptions } from '../../src/train/run.ts';
+import { TrainingStep } from '../../src/train/step.ts';
 import type { TrainConfig } from '../../src/train/types.ts';
 import { loadGenerator } from '../../src/models/load.ts';
 import { parseDuration } from '../../src/cli/train.ts';
@@ -35,6 +36,25 @@ function losses(config: TrainConfig): Map<number, number> {
   const m = new Map<number, number>();
   for (const l of logLines(config)) if (l.event === undefined && l.g !== undefined) m.set(l.step!, l.g);
   return m;
+}
+
+/** The real GPU step, with the LR batch of the given calls of run() (counted from 1) filled with NaN. */
+function poisoning(calls: Set<number>): StepFactory {
+  return async (rt, config, opts) => {
+    const real = await TrainingStep.create(rt, config, opts);
+    let call = 0;
+    return {
+      run: (batch, lr) => {
+        if (calls.has(++call)) batch.lr.fill(NaN);
+        return real.run(batch, lr);
+      },
+      exportState: () => real.exportState(),
+      importState: (state) => real.importState(state),
+      generatorWeights: () => real.generatorWeights(),
+      upscale: (lr) => real.upscale(lr),
+      dispose: () => real.dispose(),
+    };
+  };
 }
 
 const quiet = (messages: string[] = []): TrainOptions => ({ rt, progress: false, worker: false, export: false, set5Dir: '/nonexistent', log: (m) => messages.push(m) });
@@ -93,8 +113,9 @@ describe('training loop', () => {
   it('skips a NaN batch, rolls back to the last checkpoint, halves lr when it repeats', async () => {
     const config = tinyConfig(data, { steps: 8, checkpointEvery: 3 });
     const messages: string[] = [];
-    // Step 5's batch is poisoned on its first two tries.
-    const r = await train(config, { ...quiet(messages), poison: { step: 5, times: 2 } });
+    // Step 5's batch is poisoned on its first two tries: calls 1–4 are steps 1–4, call 5 is step
+    // 5 (rolled back to 3), call 6 step 4 again, call 7 step 5's second try.
+    const r = await train(config, { ...quiet(messages), createStep: poisoning(new Set([5, 7])) });
     expect(r.step).toBe(8);
     expect(r.rollbacks).toBe(2);
     expect(r.backoff).toBe(0.5);
