@@ -69,6 +69,11 @@ describe('vivid eval', () => {
     expect(temporal.frame_by_frame.images).toEqual(rep.images);
     expect(temporal.mean.mc_flicker).not.toBe(rep.mean.mc_flicker);
     expect(rep.frame_by_frame).toBeUndefined();
+    // The text table shows both means (and the bicubic one) with the sequence columns.
+    const text = await runCli(['eval', '--model', model, '--data', data, '--quiet', '--temporal']);
+    expect(text.code, text.stderr).toBe(0);
+    for (const row of ['temporal (mean)', 'frame by frame (mean)', 'bicubic (mean)']) expect(text.stdout).toMatch(new RegExp(`^${row.replace(/[()]/g, '\\$&')} .*\\d`, 'm'));
+    expect(text.stdout).toMatch(/mc-flicker +tOF/);
     // The bicubic baseline is never stabilised: the same with and without --temporal.
     expect(temporal.bicubic.mean).toEqual(rep.bicubic.mean);
   });
