@@ -113,7 +113,9 @@ async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: Upsca
     const { hr, lr } = await loadPair(p, scale);
     const sr = await up(lr);
     const row = await plain.add(p.name, sr, hr);
-    onImage?.(stable ? await stable.track.add(p.name, (await stable.stabilizer.process(lr, sr)).image, hr) : row);
+    // Not inside onImage?.(…): without a callback its argument would never be evaluated.
+    const shown = stable ? await stable.track.add(p.name, (await stable.stabilizer.process(lr, sr)).image, hr) : row;
+    onImage?.(shown);
   }
   plain.dispose();
   stable?.track.dispose();

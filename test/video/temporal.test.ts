@@ -5,7 +5,11 @@ import { warpError } from '../../src/kernels/blend.ts';
 import { opticalFlow } from '../../src/kernels/flow.ts';
 import { luma } from '../../src/kernels/pyramid.ts';
 import { warp } from '../../src/kernels/warp.ts';
-import type { RgbImage } from '../../src/io/image.ts';
+import { writeImage, type RgbImage } from '../../src/io/image.ts';
+import { bicubicUpscale, evaluate } from '../../src/eval/evaluate.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.ts';
 import { gpu, seeded } from '../helpers/gpu.ts';
 import { noisy, scene } from '../helpers/scenes.ts';
 
@@ -58,6 +62,24 @@ describe('temporal mode', () => {
       expect(want).toBeGreaterThan(0.01);
       expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
       st.dispose();
+    }));
+
+  it('evaluate() with temporal and no per-image callback still measures both outputs (the CLI passes one)', () =>
+    seeded('temporal-evaluate', async (rng) => {
+      const rt = await gpu();
+      const dir = tempDir(), a = scene(rng, 17, 13);
+      for (const sub of ['GT', 'BIx4']) mkdirSync(join(dir, sub));
+      for (let t = 0; t < 3; t++) {
+        await writeImage(join(dir, `GT/${t}.png`), a(t, 4));
+        await writeImage(join(dir, `BIx4/${t}.png`), a(t, 1));
+      }
+      const up = bicubicUpscale(4);
+      const noisyUp = async (lr: RgbImage) => noisy(rng, await up(lr));
+      const r = await evaluate(dir, 4, noisyUp, undefined, { rt, temporal: true });
+      expect(r.images.map((i) => i.name)).toEqual(['0', '1', '2']);
+      expect(r.frameByFrame!.images).toHaveLength(3);
+      expect(r.mean.mc_flicker).toBeGreaterThan(0);
+      expect(r.mean.mc_flicker).not.toBe(r.frameByFrame!.mean.mc_flicker);
     }));
 
   it('the meter reads zero flicker and zero tOF when SR is the ground truth', () =>
