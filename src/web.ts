@@ -5,6 +5,9 @@
 //   const up = await createUpscaler(undefined, { weightsUrl: 'model.safetensors' });
 //   const big = await up.upscale(imageData, { onProgress: (d, n) => …, signal });
 //   up.dispose();
+//
+// Video: createStabilizer() runs the temporal mode (src/video/temporal.ts) on the SR frames,
+// one call per frame in order, with the frame's LR input next to it.
 
 import { GpuUnavailableError } from './graph/device.ts';
 import { Runtime } from './graph/runtime.ts';
@@ -12,8 +15,9 @@ import { abortError, upscaleTiled } from './inference/tiling.ts';
 import type { RgbImage } from './io/image.ts';
 import { parseGeneratorFile, type LoadedGenerator } from './models/generator-file.ts';
 import { InferenceGenerator } from './models/inference.ts';
+import { DEFAULT_TEMPORAL, TemporalStabilizer, type TemporalOptions } from './video/temporal.ts';
 
-export { GpuUnavailableError };
+export { GpuUnavailableError, DEFAULT_TEMPORAL, type TemporalOptions };
 
 export interface UpscalerOptions {
   /** URL of a viVID generator file (safetensors with `vivid.config` metadata). */
@@ -79,6 +83,14 @@ function toImageData(img: RgbImage): ImageData {
   return out;
 }
 
+/** A runtime on a device the host page passed in keeps that device alive: only our buffers go. */
+function release(rt: Runtime, borrowed: boolean): void {
+  if (borrowed) {
+    rt.flush();
+    rt.pool.trim();
+  } else rt.destroy();
+}
+
 async function browserRuntime(device: GPUDevice | undefined): Promise<Runtime> {
   if (!device) return Runtime.create('browser');
   const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
@@ -119,11 +131,53 @@ export async function createUpscaler(device: GPUDevice | undefined, opts: Upscal
     },
     dispose() {
       model.dispose();
-      // A device the host page passed in stays alive: only our buffers go.
-      if (borrowed) {
-        rt.flush();
-        rt.pool.trim();
-      } else rt.destroy();
+      release(rt, borrowed);
+    },
+  };
+}
+
+export interface StabilizedImage {
+  image: ImageData;
+  /** True when this frame restarted the blend (the first frame, or a scene cut). */
+  reset: boolean;
+  /** Mean LR warp error against the previous frame (luma, 0..255); NaN for the first frame. */
+  warpError: number;
+}
+
+export interface Stabilizer {
+  /** Stabilise `sr`, the upscaled `lr`, against the frames processed before (in order). */
+  process(lr: ImageData, sr: ImageData): Promise<StabilizedImage>;
+  /** Forget the previous frame: the next one starts a new scene. */
+  reset(): void;
+  dispose(): void;
+}
+
+export async function createStabilizer(device: GPUDevice | undefined, opts: Partial<TemporalOptions> = {}): Promise<Stabilizer> {
+  const rt = await browserRuntime(device);
+  let st: TemporalStabilizer;
+  try {
+    st = new TemporalStabilizer(rt, { ...DEFAULT_TEMPORAL, ...opts });
+  } catch (e) {
+    release(rt, device !== undefined);
+    throw e;
+  }
+  let busy = false;
+  return {
+    async process(lr, sr) {
+      // Each frame is blended with the one before: calls must not overlap.
+      if (busy) throw new Error('a frame is already being stabilised: await each process() call before the next');
+      busy = true;
+      try {
+        const r = await st.process(toRgba(lr), toRgba(sr));
+        return { image: toImageData(r.image), reset: r.reset, warpError: r.warpError };
+      } finally {
+        busy = false;
+      }
+    },
+    reset: () => st.reset(),
+    dispose() {
+      st.dispose();
+      release(rt, device !== undefined);
     },
   };
 }

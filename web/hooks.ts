@@ -1,6 +1,6 @@
 // What the page exposes as `window.vivid`, for the end-to-end test (and curious consoles).
 
-import type { Upscaler } from '../src/web.ts';
+import type { createStabilizer, Upscaler } from '../src/web.ts';
 
 export interface PageHooks {
   upscaler: Upscaler | null;
@@ -9,4 +9,6 @@ export interface PageHooks {
   /** Milliseconds the last upscale took. */
   ms: number;
   error: string | null;
+  /** The temporal mode for video frames (vivid-sr/web's createStabilizer). */
+  createStabilizer: typeof createStabilizer;
 }

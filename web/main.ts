@@ -4,7 +4,7 @@
 // `window.vivid` let the end-to-end test drive the page without scraping text.
 
 import type { PageHooks } from './hooks.ts';
-import { createUpscaler, GpuUnavailableError } from '../src/web.ts';
+import { createStabilizer, createUpscaler, GpuUnavailableError } from '../src/web.ts';
 
 interface ModelManifest {
   file: string;
@@ -18,7 +18,7 @@ declare global {
   }
 }
 
-const hooks: PageHooks = { upscaler: null, output: null, ms: 0, error: null };
+const hooks: PageHooks = { upscaler: null, output: null, ms: 0, error: null, createStabilizer };
 window.vivid = hooks;
 
 function el<T extends HTMLElement>(id: string): T {

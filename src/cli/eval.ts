@@ -19,7 +19,7 @@ export const spec = {
     ...MODEL_OPTIONS,
     data: { type: 'string', short: 'd', value: '<dir>', required: true, help: 'name_HR/name_LR pairs, HR/ + LR/ folders, GT/ + BIx4/ (Vid4), or HR images alone' },
     scale: { type: 'string', short: 's', value: '<N>', help: "must match the model (default: the model's)" },
-    temporal: { type: 'boolean', help: 'sequences: measure the temporal mode\'s output (what vivid video writes by default)' },
+    temporal: { type: 'boolean', help: 'sequences: measure the temporal mode\'s output (what vivid video writes by default),\nwith a frame-by-frame mean of the same SR frames next to it' },
     images: IMAGES_OPTION,
   },
   notes: [
@@ -40,7 +40,7 @@ export const spec = {
 
 type Row = PairMetrics & { name: string; flicker?: number; mc_flicker?: number; tof?: number };
 
-function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
+function table(rows: Row[], means: Row[], flicker: boolean): string {
   const head = ['image', 'PSNR-Y', 'SSIM-Y', 'PSNR-RGB', 'MSE', 'bias R/G/B', 'ΔE', ...(flicker ? ['flicker', 'mc-flicker', 'tOF'] : [])];
   const opt = (v: number | undefined, d: number) => (v === undefined ? '' : v.toFixed(d));
   const fmt = (r: Row) => [
@@ -53,13 +53,15 @@ function table(rows: Row[], mean: Row, bicubic: Row, flicker: boolean): string {
     r.delta_e.toFixed(2),
     ...(flicker ? [opt(r.flicker, 3), opt(r.mc_flicker, 3), opt(r.tof, 4)] : []),
   ];
-  return textTable(head, [rows.map(fmt), [fmt(mean), fmt(bicubic)]]);
+  return textTable(head, [rows.map(fmt), means.map(fmt)]);
 }
 
-/** The JSON written by --json: per-image rows, the mean, and the bicubic mean. */
+/** The JSON written by --json: per-image rows, the mean, the bicubic mean (and with --temporal
+ *  the frame-by-frame mean). */
 export function reportJson(report: EvalReport, extra: Record<string, unknown> = {}): unknown {
   const row = (r: ImageResult) => ({ name: r.name, psnr_y: r.psnr_y, ssim_y: r.ssim_y, psnr_rgb: r.psnr_rgb, mse: r.mse, bias_rgb: r.bias_rgb, delta_e: r.delta_e, ...(r.flicker !== undefined ? { flicker: r.flicker, mc_flicker: r.mc_flicker, tof: r.tof } : {}) });
-  return { ...extra, images: report.images.map(row), mean: report.mean, bicubic: { mean: report.bicubic.mean, images: report.bicubic.images.map(row) } };
+  const fbf = report.frameByFrame && { frame_by_frame: { mean: report.frameByFrame.mean, images: report.frameByFrame.images.map(row) } };
+  return { ...extra, images: report.images.map(row), mean: report.mean, ...fbf, bicubic: { mean: report.bicubic.mean, images: report.bicubic.images.map(row) } };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -95,7 +97,11 @@ export async function run(args: string[]): Promise<number> {
     const seconds = (performance.now() - t0) / 1000;
 
     if (values.json) console.log(JSON.stringify(reportJson(report, { model: info.source, arch: info.arch, data: values.data, scale, seconds }), null, 2));
-    else console.log(table(report.images, { name: 'mean', ...report.mean }, { name: 'bicubic (mean)', ...report.bicubic.mean }, sequence));
+    else {
+      const fbf = report.frameByFrame ? [{ name: 'frame by frame (mean)', ...report.frameByFrame.mean }] : [];
+      const means = [{ name: report.frameByFrame ? 'temporal (mean)' : 'mean', ...report.mean }, ...fbf, { name: 'bicubic (mean)', ...report.bicubic.mean }];
+      console.log(table(report.images, means, sequence));
+    }
     return 0;
   } finally {
     await shutdown();

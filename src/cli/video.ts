@@ -142,13 +142,17 @@ export async function run(args: string[]): Promise<number> {
     if (values.temporal && values['no-temporal']) throw new Error('--temporal and --no-temporal contradict each other: give one of them');
     const temporal = !values['no-temporal'];
     const stabilizer = temporal || sideBySide ? new TemporalStabilizer(model.rt) : null;
+    // Time spent in the temporal mode: its share of the time per frame (README: at most 20%).
+    let temporalSeconds = 0;
     const frames = await pump(
       source,
       sink,
       async (f) => {
         // Frames done so far, and this one's share as its bands finish.
         const sr = await upscaleTiled(model.rt, model, f.image, { tileSize, overlap, signal: ac.signal, onProgress: within(progress, progress.value) });
+        const t = performance.now();
         const out = stabilizer ? (await stabilizer.process(f.image, sr)).image : sr;
+        temporalSeconds += (performance.now() - t) / 1000;
         return { name: f.name, image: sideBySide ? sideBySideImage(sr, out) : out };
       },
       ac.signal,
@@ -158,10 +162,11 @@ export async function run(args: string[]): Promise<number> {
     await sink.finish();
     stabilizer?.dispose();
     const seconds = (performance.now() - started) / 1000;
-    progress.done(`${(seconds / Math.max(1, frames)).toFixed(2)} s/frame`);
+    const perFrame = (t: number) => `${(t / Math.max(1, frames)).toFixed(2)} s/frame`;
+    progress.done(perFrame(seconds) + (stabilizer ? `, of which temporal mode ${perFrame(temporalSeconds)} (${((100 * temporalSeconds) / seconds).toFixed(1)}%)` : ''));
     if (frames === 0) throw new Error(`${input}: no frames decoded`);
     console.error(`wrote ${output}: ${frames} frames ${W}×${H} in ${formatDuration(seconds)}`);
-    if (values.json) console.log(JSON.stringify({ output, frames, width: W, height: H, seconds }));
+    if (values.json) console.log(JSON.stringify({ output, frames, width: W, height: H, seconds, ...(stabilizer ? { temporalSeconds } : {}) }));
     return 0;
   } catch (e) {
     source?.close();

@@ -21,15 +21,19 @@ export interface ImageResult extends PairMetrics {
 /** GPU temporal metrics for sequences, optionally of the temporal mode's output. */
 export interface SequenceOptions {
   rt: Runtime;
-  /** Run the SR frames through the temporal mode (src/video/temporal.ts) before measuring. */
+  /** Run the SR frames through the temporal mode (src/video/temporal.ts) before measuring;
+   *  the report keeps the frame-by-frame measurements of the same frames next to it. */
   temporal?: boolean;
 }
 
 type Means = PairMetrics & { flicker?: number; mc_flicker?: number; tof?: number };
 
 export interface EvalReport {
+  /** The measured output: the upscaler's, or with SequenceOptions.temporal the temporal mode's. */
   images: ImageResult[];
   mean: Means;
+  /** With SequenceOptions.temporal on a sequence: the same SR frames without the temporal mode. */
+  frameByFrame?: { images: ImageResult[]; mean: Means };
   bicubic: { images: ImageResult[]; mean: Means };
 }
 
@@ -77,27 +81,52 @@ export type EvalData = string | ReturnType<typeof findPairs>;
 /** Called after each image: first for every image of the model pass, then of the bicubic pass. */
 export type OnImage = (r: ImageResult, pass: 'model' | 'bicubic') => void;
 
-async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<ImageResult[]> {
-  const rows: ImageResult[] = [];
-  let prev: { sr: RgbImage; hr: RgbImage } | null = null;
-  const meter = seq && pairs.sequence ? new TemporalMeter(seq.rt, scale) : null;
-  const stabilizer = meter && seq!.temporal ? new TemporalStabilizer(seq!.rt) : null;
+/** The measurements of one output stream of a sequence (or of unrelated images), frame by frame. */
+class Track {
+  readonly rows: ImageResult[] = [];
+  private prev: { sr: RgbImage; hr: RgbImage } | null = null;
+
+  constructor(
+    private readonly scale: number,
+    private readonly sequence: boolean,
+    private readonly meter: TemporalMeter | null,
+  ) {}
+
+  async add(name: string, sr: RgbImage, hr: RgbImage): Promise<ImageResult> {
+    if (sr.width !== hr.width || sr.height !== hr.height) throw new Error(`${name}: SR is ${sr.width}×${sr.height} but HR is ${hr.width}×${hr.height}`);
+    const row: ImageResult = { name, ...evaluatePair(sr, hr, this.scale) };
+    if (this.sequence && this.prev) row.flicker = flicker(sr, this.prev.sr, hr, this.prev.hr);
+    const motion = await this.meter?.add(sr, hr);
+    if (motion) Object.assign(row, { mc_flicker: motion.mc_flicker, tof: motion.tof });
+    this.prev = { sr, hr };
+    this.rows.push(row);
+    return row;
+  }
+
+  dispose(): void {
+    this.meter?.dispose();
+  }
+}
+
+/** Rows of the upscaler's output and, with seq.temporal on a sequence, of the temporal mode's
+ *  output of the same SR frames (the generator runs once per frame for both). */
+async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<{ plain: ImageResult[]; temporal?: ImageResult[] }> {
+  const motion = seq && pairs.sequence;
+  const track = () => new Track(scale, pairs.sequence, motion ? new TemporalMeter(seq!.rt, scale) : null);
+  const plain = track();
+  const stable = motion && seq!.temporal ? { track: track(), stabilizer: new TemporalStabilizer(seq!.rt) } : null;
   for (const p of pairs.pairs) {
     const { hr, lr } = await loadPair(p, scale);
-    const raw = await up(lr);
-    const sr = stabilizer ? (await stabilizer.process(lr, raw)).image : raw;
-    if (sr.width !== hr.width || sr.height !== hr.height) throw new Error(`${p.name}: SR is ${sr.width}×${sr.height} but HR is ${hr.width}×${hr.height}`);
-    const row: ImageResult = { name: p.name, ...evaluatePair(sr, hr, scale) };
-    if (pairs.sequence && prev) row.flicker = flicker(sr, prev.sr, hr, prev.hr);
-    const motion = await meter?.add(sr, hr);
-    if (motion) Object.assign(row, { mc_flicker: motion.mc_flicker, tof: motion.tof });
-    prev = { sr, hr };
-    rows.push(row);
-    onImage?.(row);
+    const sr = await up(lr);
+    const row = await plain.add(p.name, sr, hr);
+    // Not inside onImage?.(…): without a callback its argument would never be evaluated.
+    const shown = stable ? await stable.track.add(p.name, (await stable.stabilizer.process(lr, sr)).image, hr) : row;
+    onImage?.(shown);
   }
-  meter?.dispose();
-  stabilizer?.dispose();
-  return rows;
+  plain.dispose();
+  stable?.track.dispose();
+  stable?.stabilizer.dispose();
+  return { plain: plain.rows, temporal: stable?.track.rows };
 }
 
 function crop(img: RgbImage, w: number, h: number): RgbImage {
@@ -108,8 +137,9 @@ function crop(img: RgbImage, w: number, h: number): RgbImage {
 
 export async function evaluate(data: EvalData, scale: number, up: UpscaleFn, onImage?: OnImage, seq?: SequenceOptions): Promise<EvalReport> {
   const pairs = typeof data === 'string' ? findPairs(data, scale) : data;
-  const images = await run(pairs, scale, up, onImage && ((r) => onImage(r, 'model')), seq);
+  const { plain, temporal } = await run(pairs, scale, up, onImage && ((r) => onImage(r, 'model')), seq);
   // Not free on sequences (the temporal meter's flow runs on every bicubic frame too).
-  const bicubic = await run(pairs, scale, bicubicUpscale(scale), onImage && ((r) => onImage(r, 'bicubic')), seq && { rt: seq.rt });
-  return { images, mean: meanOf(images), bicubic: { images: bicubic, mean: meanOf(bicubic) } };
+  const { plain: bicubic } = await run(pairs, scale, bicubicUpscale(scale), onImage && ((r) => onImage(r, 'bicubic')), seq && { rt: seq.rt });
+  const summary = (images: ImageResult[]) => ({ images, mean: meanOf(images) });
+  return temporal ? { ...summary(temporal), frameByFrame: summary(plain), bicubic: summary(bicubic) } : { ...summary(plain), bicubic: summary(bicubic) };
 }

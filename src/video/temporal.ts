@@ -17,6 +17,7 @@ import type { RgbImage } from '../io/image.ts';
 import { blendDetail, warpError } from '../kernels/blend.ts';
 import { DEFAULT_FLOW, opticalFlow, type FlowOptions } from '../kernels/flow.ts';
 import { luma } from '../kernels/pyramid.ts';
+import { mean } from '../kernels/reduce.ts';
 import { warp } from '../kernels/warp.ts';
 
 export interface TemporalOptions {
@@ -44,10 +45,12 @@ export interface StabilizedFrame {
 
 const tensorOf = (rt: Runtime, img: RgbImage) => rt.tensor([1, img.height, img.width, img.channels], img.data);
 
-function mean(a: Float32Array): number {
-  let s = 0;
-  for (const v of a) s += v;
-  return s / a.length;
+/** Mean of a tensor, reduced on the GPU: one number comes back, not the map. */
+async function meanOf(rt: Runtime, t: Tensor): Promise<number> {
+  const m = mean(rt, t);
+  const [v] = await m.read();
+  m.dispose();
+  return v!;
 }
 
 export class TemporalStabilizer {
@@ -74,7 +77,7 @@ export class TemporalStabilizer {
       const flow = opticalFlow(rt, y, this.prev.y, this.opts.flow);
       const yw = warp(rt, this.prev.y, flow);
       err = warpError(rt, y, yw);
-      meanError = mean(await err.read());
+      meanError = await meanOf(rt, err);
       const o = this.opts, before = this.prev.error;
       const cut = meanError > o.cutError || (meanError > 2 && meanError > o.cutRatio * before);
       alpha = cut ? 0 : o.alpha;

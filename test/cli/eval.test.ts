@@ -68,6 +68,16 @@ describe('vivid eval', () => {
     expect(t.code, t.stderr).toBe(0);
     const temporal = JSON.parse(t.stdout);
     expect(temporal.images[2].mc_flicker).toBeGreaterThan(0);
+    // Frame by frame from the same SR frames, measured in the same pass: the plain run's numbers.
+    expect(temporal.frame_by_frame.mean).toEqual(rep.mean);
+    expect(temporal.frame_by_frame.images).toEqual(rep.images);
+    expect(temporal.mean.mc_flicker).not.toBe(rep.mean.mc_flicker);
+    expect(rep.frame_by_frame).toBeUndefined();
+    // The text table shows both means (and the bicubic one) with the sequence columns.
+    const text = await runCli(['eval', '--model', model, '--data', data, '--quiet', '--temporal']);
+    expect(text.code, text.stderr).toBe(0);
+    for (const row of ['temporal (mean)', 'frame by frame (mean)', 'bicubic (mean)']) expect(text.stdout).toMatch(new RegExp(`^${row.replace(/[()]/g, '\\$&')} .*\\d`, 'm'));
+    expect(text.stdout).toMatch(/mc-flicker +tOF/);
     // The bicubic baseline is never stabilised: the same with and without --temporal.
     expect(temporal.bicubic.mean).toEqual(rep.bicubic.mean);
 

@@ -63,8 +63,14 @@ describe.skipIf(!haveTools)('vivid video', () => {
   it.skipIf(!hasShared('data/vid4/calendar/BIx4'))('temporal by default, --no-temporal frame by frame, --side-by-side shows both', async () => {
     const plain = join(dir, 'plain-out'), temporal = join(dir, 'temporal-out'), both = join(dir, 'sbs-out');
     const input = sharedPath('data/vid4/calendar/BIx4');
-    expect((await runCli(['video', input, '-o', plain, '--frames', '2', '--model', model, '--no-temporal'])).code).toBe(0);
-    expect((await runCli(['video', input, '-o', temporal, '--frames', '2', '--model', model])).code).toBe(0);
+    const p = await runCli(['video', input, '-o', plain, '--frames', '2', '--model', model, '--no-temporal', '--json']);
+    const q = await runCli(['video', input, '-o', temporal, '--frames', '2', '--model', model, '--json']);
+    expect([p.code, q.code]).toEqual([0, 0]);
+    // --json reports the time spent in the temporal mode, part of the whole.
+    const [pj, qj] = [JSON.parse(p.stdout), JSON.parse(q.stdout)];
+    expect(pj.temporalSeconds).toBeUndefined();
+    expect(qj.temporalSeconds).toBeGreaterThan(0);
+    expect(qj.temporalSeconds).toBeLessThan(qj.seconds);
     const r = await runCli(['video', input, '-o', both, '--frames', '2', '--model', model, '--side-by-side']);
     expect(r.code, r.stderr).toBe(0);
     const frame = (d: string) => readImage(join(d, '00000001.png'));

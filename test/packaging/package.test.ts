@@ -49,7 +49,7 @@ function run(cmd: string, args: string[], cwd: string, timeout = 300_000): strin
 }
 
 const typecheckConsumer = `import { readImage, upscale, shutdown, Runtime, type ImageLike, type UpscaleOptions } from 'vivid-sr';
-import { createUpscaler, GpuUnavailableError, type Upscaler, type UpscalerOptions } from 'vivid-sr/web';
+import { createStabilizer, createUpscaler, GpuUnavailableError, type Stabilizer, type TemporalOptions, type Upscaler, type UpscalerOptions } from 'vivid-sr/web';
 
 const image = await readImage('input.png');
 const options: UpscaleOptions = { model: 'srresnet-x4', tileSize: 64, onProgress: (done: number, total: number) => void [done, total] };
@@ -61,7 +61,10 @@ const rt: Runtime = await Runtime.create('auto');
 rt.destroy();
 const webOptions: UpscalerOptions = { weightsUrl: 'model.safetensors' };
 const make: (device: GPUDevice | undefined, o: UpscalerOptions) => Promise<Upscaler> = createUpscaler;
-console.log(big.width, bytes.data.length, webOptions, make, new GpuUnavailableError('x').name);
+const stabilize: (device: GPUDevice | undefined, o?: Partial<TemporalOptions>) => Promise<Stabilizer> = createStabilizer;
+// @ts-expect-error alpha is a number
+void createStabilizer(undefined, { alpha: 'strong' });
+console.log(big.width, bytes.data.length, webOptions, make, stabilize, new GpuUnavailableError('x').name);
 await shutdown();
 `;
 

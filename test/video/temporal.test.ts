@@ -1,31 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { RgbImage } from '../../src/io/image.ts';
 import { TemporalMeter } from '../../src/eval/temporal.ts';
-import { TemporalStabilizer } from '../../src/video/temporal.ts';
+import { DEFAULT_TEMPORAL, TemporalStabilizer } from '../../src/video/temporal.ts';
+import { warpError } from '../../src/kernels/blend.ts';
+import { opticalFlow } from '../../src/kernels/flow.ts';
+import { luma } from '../../src/kernels/pyramid.ts';
+import { warp } from '../../src/kernels/warp.ts';
+import { writeImage, type RgbImage } from '../../src/io/image.ts';
+import { bicubicUpscale, evaluate } from '../../src/eval/evaluate.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.ts';
 import { gpu, seeded } from '../helpers/gpu.ts';
-import type { Rng } from '../../src/util/rng.ts';
+import { noisy, scene } from '../helpers/scenes.ts';
 
 const S = 2;
-
-/** A smooth RGB texture moved by (dx, dy) pixels per frame, sampled at w×h. */
-function scene(rng: Rng, w: number, h: number) {
-  const waves = Array.from({ length: 5 }, (_, i) => {
-    const a = ((i + rng.next()) * Math.PI) / 5, f = 0.1 + 0.15 * rng.next();
-    return { fx: f * Math.cos(a), fy: f * Math.sin(a), ph: 6.3 * rng.next(), c: rng.int(3) };
-  });
-  return (t: number, scale: number): RgbImage => {
-    const W = w * scale, H = h * scale, data = new Float32Array(W * H * 3).fill(0.5);
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++)
-        for (const q of waves) data[(y * W + x) * 3 + q.c] += 0.3 * Math.sin(q.fx * ((x + 0.5) / scale - 0.5 - 0.7 * t) + q.fy * ((y + 0.5) / scale - 0.5 - 0.4 * t) + q.ph);
-    return { width: W, height: H, channels: 3, data };
-  };
-}
-
-/** A flickering "SR": the true HR frame plus fresh noise every frame. */
-function noisy(rng: Rng, hr: RgbImage): RgbImage {
-  return { ...hr, data: hr.data.map((v) => v + 0.06 * rng.normal()) };
-}
 
 describe('temporal mode', () => {
   it('resets at the first frame and at a scene cut, and lowers motion-compensated flicker', () =>
@@ -55,6 +43,43 @@ describe('temporal mode', () => {
       st.dispose();
       plain.dispose();
       stable.dispose();
+    }));
+
+  it('reports the mean of the LR warp error map (reduced on the GPU) as warpError', () =>
+    seeded('temporal-error', async (rng) => {
+      const rt = await gpu();
+      const a = scene(rng, 37, 29);
+      const st = new TemporalStabilizer(rt);
+      const [f0, f1] = [a(0, 1), a(1, 1)];
+      expect((await st.process(f0, noisy(rng, a(0, S)))).warpError).toBeNaN();
+      const { warpError: got } = await st.process(f1, noisy(rng, a(1, S)));
+      // The map the stabilizer reduces, rebuilt from the kernels and averaged in float64.
+      const plane = (img: RgbImage) => luma(rt, rt.tensor([1, img.height, img.width, 3], img.data));
+      const [y1, y0] = [plane(f1), plane(f0)];
+      const flow = opticalFlow(rt, y1, y0, DEFAULT_TEMPORAL.flow);
+      const map = await warpError(rt, y1, warp(rt, y0, flow)).read();
+      const want = map.reduce((s, v) => s + v, 0) / map.length;
+      expect(want).toBeGreaterThan(0.01);
+      expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
+      st.dispose();
+    }));
+
+  it('evaluate() with temporal and no per-image callback still measures both outputs (the CLI passes one)', () =>
+    seeded('temporal-evaluate', async (rng) => {
+      const rt = await gpu();
+      const dir = tempDir(), a = scene(rng, 17, 13);
+      for (const sub of ['GT', 'BIx4']) mkdirSync(join(dir, sub));
+      for (let t = 0; t < 3; t++) {
+        await writeImage(join(dir, `GT/${t}.png`), a(t, 4));
+        await writeImage(join(dir, `BIx4/${t}.png`), a(t, 1));
+      }
+      const up = bicubicUpscale(4);
+      const noisyUp = async (lr: RgbImage) => noisy(rng, await up(lr));
+      const r = await evaluate(dir, 4, noisyUp, undefined, { rt, temporal: true });
+      expect(r.images.map((i) => i.name)).toEqual(['0', '1', '2']);
+      expect(r.frameByFrame!.images).toHaveLength(3);
+      expect(r.mean.mc_flicker).toBeGreaterThan(0);
+      expect(r.mean.mc_flicker).not.toBe(r.frameByFrame!.mean.mc_flicker);
     }));
 
   it('the meter reads zero flicker and zero tOF when SR is the ground truth', () =>

@@ -20,6 +20,9 @@ import { serveStatic, type StaticServer } from '../../web/serve.ts';
 import type { PageHooks } from '../../web/hooks.ts';
 import { CHROMIUM_ARGS } from '../helpers/chromium.ts';
 import { hasShared, sharedPath } from '../helpers/shared.ts';
+import { noisy, scene } from '../helpers/scenes.ts';
+import { seeded } from '../helpers/gpu.ts';
+import { TemporalStabilizer } from '../../src/video/temporal.ts';
 
 const CHROMIUM = process.env.VIVID_CHROMIUM ?? '/usr/bin/chromium';
 // The smallest Set5 ×4 LR image (64×64, one tile). SwiftShader runs the 8-block SRResNet at
@@ -29,6 +32,15 @@ const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 
 
 const ready = existsSync(CHROMIUM) && hasShared(LR);
+
+/** An image as ImageData's RGBA bytes (opaque), by the engine's rounding. */
+function rgbaBytes(img: RgbImage): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < img.data.length; i += 3) out.push(...[0, 1, 2].map((k) => Math.round(Math.min(1, Math.max(0, img.data[i + k]!)) * 255)), 255);
+  return out;
+}
+
+const rgbaImage = (width: number, height: number, bytes: number[]): RgbImage => ({ width, height, channels: 4, data: Float32Array.from(bytes, (v) => v / 255) });
 
 describe.skipIf(!ready)('web page in headless chromium (WebGPU on SwiftShader)', () => {
   let build: BuildResult;
@@ -137,6 +149,56 @@ describe.skipIf(!ready)('web page in headless chromium (WebGPU on SwiftShader)',
     expect(outcome).toMatch(/^AbortError: 0\/(\d+) \d+\/\1$/);
     await page.close();
   }, 120_000);
+
+  it('runs the temporal mode (flow, warp, warp error, blend) like the Node engine, scene cut included', () =>
+    seeded('web-temporal', async (rng) => {
+      // 6 frames of 23×17 → 46×34: scene a for frames 0..3, a cut to scene b at 4.
+      const [w, h, s] = [23, 17, 2];
+      const a = scene(rng, w, h), b = scene(rng, w, h);
+      const frames = Array.from({ length: 6 }, (_, t) => {
+        const src = t < 4 ? a : b;
+        return { lr: rgbaBytes(src(t, 1)), sr: rgbaBytes(noisy(rng, src(t, s))) };
+      });
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
+      const browser = (await page.evaluate(`(async () => {
+        const frames = ${JSON.stringify(frames)};
+        const st = await window.vivid.createStabilizer(undefined);
+        const out = [];
+        for (const f of frames) {
+          const r = await st.process(new ImageData(Uint8ClampedArray.from(f.lr), ${w}, ${h}), new ImageData(Uint8ClampedArray.from(f.sr), ${w * s}, ${h * s}));
+          out.push({ reset: r.reset, warpError: r.warpError, data: Array.from(r.image.data) });
+        }
+        st.dispose();
+        return out;
+      })()`)) as { reset: boolean; warpError: number; data: number[] }[];
+      await page.close();
+
+      const rt = await Runtime.create();
+      const st = new TemporalStabilizer(rt);
+      let worst = 0, changed = 0;
+      for (const [t, f] of frames.entries()) {
+        const node = await st.process(rgbaImage(w, h, f.lr), rgbaImage(w * s, h * s, f.sr));
+        const got = browser[t]!;
+        expect(got.reset, `frame ${t}`).toBe(t === 0 || t === 4);
+        expect(got.reset).toBe(node.reset);
+        if (t === 0) expect(got.warpError).toBeNaN();
+        else expect(Math.abs(got.warpError - node.warpError) / node.warpError, `frame ${t} warp error`).toBeLessThan(1e-3);
+        const want = quantize8(node.image).data;
+        for (let i = 0; i < want.length; i++) {
+          worst = Math.max(worst, Math.abs(got.data[i]! - Math.round(want[i]! * 255)));
+          if (!got.reset && got.data[i] !== f.sr[i]) changed++;
+        }
+      }
+      st.dispose();
+      rt.destroy();
+      console.log(`[web e2e] temporal mode on 6 frames ${w}×${h} → ${w * s}×${h * s}: largest browser − Node difference ${worst} (8-bit), ${changed} values changed by the blend`);
+      // float32 on SwiftShader vs Dawn's adapter: at most one 8-bit level apart.
+      expect(worst).toBeLessThanOrEqual(1);
+      // The blend did act on the frames after a reset.
+      expect(changed).toBeGreaterThan(frames[0]!.sr.length);
+    }), 120_000);
 
   it('says so clearly when WebGPU is unavailable', async () => {
     const page = await context.newPage();
