@@ -13,7 +13,7 @@ import { encodeOnnx, type OnnxInitializer, type OnnxModel, type OnnxNode } from 
 import type { HostTensor } from '../graph/tensor.ts';
 import { bicubicSkipKernel } from './bicubic-skip.ts';
 import type { GeneratorConfig } from './generator.ts';
-import { foldBatchNorm } from './inference.ts';
+import { foldBatchNorm, need } from './inference.ts';
 import { type ConvStage, type Layer, srresnetLayers } from './srresnet.ts';
 
 export interface OnnxExportOptions {
@@ -32,12 +32,6 @@ function oihw(w: HostTensor): { dims: number[]; data: Float32Array } {
       for (let i = 0; i < cin; i++)
         for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = w.data[((y * kw + x) * cin + i) * cout + o]!;
   return { dims: [cout, cin, kh, kw], data: out };
-}
-
-function need(weights: Map<string, HostTensor>, name: string): HostTensor {
-  const t = weights.get(name);
-  if (!t) throw new Error(`generator weights lack ${name}`);
-  return t;
 }
 
 /** Builds the graph: each helper appends nodes and returns the name of its output. */
