@@ -5,9 +5,10 @@
 // (not clamped, as the generator's own output); N, H and W are dynamic.
 //
 // The bicubic skip is written as the fixed conv + DepthToSpace that the engine runs, not as
-// Resize: ONNX's cubic Resize (cubic_coeff_a −0.5, half_pixel) has the same interior weights,
-// but at the borders it replicates the edge pixel where our skip sees zero padding, so the
-// borders would differ by up to a pixel's value. Browser-safe (no Node modules).
+// Resize: ONNX's cubic Resize (cubic_coeff_a −0.5, half_pixel) gives the same values inside,
+// but within two LR pixels of the border it replicates the edge where our skip sees zero
+// padding (onnxruntime 1.30, ×4 of a 6×7 image with values in 0..1: identical in the interior,
+// up to 0.35 apart at the borders). Browser-safe (no Node modules).
 
 import { encodeOnnx, type OnnxInitializer, type OnnxModel, type OnnxNode } from '../io/onnx.ts';
 import type { HostTensor } from '../graph/tensor.ts';
