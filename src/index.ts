@@ -18,7 +18,7 @@ export { GpuUnavailableError, type Backend } from './graph/device.ts';
 export type { GeneratorConfig } from './models/generator.ts';
 export { InferenceGenerator } from './models/inference.ts';
 export { loadGenerator, builtinModels, parseGeneratorFile, exportOnnx, type LoadedGenerator } from './models/load.ts';
-export { generatorToOnnx, type OnnxExportOptions } from './models/onnx-export.ts';
+export { generatorToOnnx, toNchw, fromNchw, type OnnxExportOptions } from './models/onnx-export.ts';
 export type { PytorchArch } from './models/pytorch-import.ts';
 export { upscaleTiled, type TileOptions } from './inference/tiling.ts';
 export { evaluate, type EvalReport, type ImageResult, type UpscaleFn } from './eval/evaluate.ts';

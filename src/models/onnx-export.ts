@@ -84,6 +84,22 @@ function layers(g: GraphBuilder, list: Layer[], x: string, weights: Map<string, 
   return h;
 }
 
+/** Interleaved [n, h, w, c] (viVID's layout) → planar [n, c, h, w] (the ONNX model's). */
+export function toNchw(x: Float32Array, n: number, h: number, w: number, c = 3): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) out[(b * c + k) * h * w + p] = x[(b * h * w + p) * c + k]!;
+  return out;
+}
+
+/** Planar [n, c, h, w] → interleaved [n, h, w, c]. */
+export function fromNchw(x: Float32Array, n: number, h: number, w: number, c = 3): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) out[(b * h * w + p) * c + k] = x[(b * c + k) * h * w + p]!;
+  return out;
+}
+
 /** The generator as ONNX model bytes (opset 13). */
 export function generatorToOnnx(gen: { config: GeneratorConfig; weights: Map<string, HostTensor> }, opts: OnnxExportOptions = {}): Uint8Array {
   const c = gen.config;

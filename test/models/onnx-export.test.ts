@@ -12,7 +12,7 @@ import type { Runtime } from '../../src/graph/runtime.ts';
 import type { GeneratorConfig } from '../../src/models/generator.ts';
 import { InferenceGenerator } from '../../src/models/inference.ts';
 import { loadGenerator, saveGenerator } from '../../src/models/load.ts';
-import { generatorToOnnx } from '../../src/models/onnx-export.ts';
+import { generatorToOnnx, toNchw } from '../../src/models/onnx-export.ts';
 import type { HostTensor } from '../../src/graph/tensor.ts';
 import type { Rng } from '../../src/util/rng.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
@@ -23,15 +23,6 @@ import { TINY_CONFIG, tinyWeights } from '../helpers/tiny-model.ts';
 interface Gen {
   config: GeneratorConfig;
   weights: Map<string, HostTensor>;
-}
-
-/** NHWC → NCHW for a batch of RGB images. */
-function toNchw(x: Float32Array, n: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++) for (let c = 0; c < 3; c++) out[((b * 3 + c) * h + y) * w + xx] = x[((b * h + y) * w + xx) * 3 + c]!;
-  return out;
 }
 
 function psnr(a: Float32Array, b: Float32Array): number {
