@@ -21,6 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/util/rng.ts';
+import { onnxruntimeSection } from './onnxruntime-doc.ts';
 import { CASES, caseById, convNames, cores, parseFlags, psnrDb, readF32File, relL2, writeF32File, type CaseDef, type HostMap, type HostTensor, type ProfileEntry, type Timing, type WorkerResult } from './common.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
@@ -478,7 +479,7 @@ function renderDoc(res: Results): string {
   for (const b of backendsIn) if (res.adapters[b]) L.push(`  - ${LABEL[b]}: ${res.adapters[b]}`);
   L.push('');
   L.push('## Method', '');
-  L.push('- Backends: viVID on the Dawn OpenGL backend (compatibility feature level, llvmpipe) and Dawn Vulkan (lavapipe); TensorFlow.js 4.22 tfjs-backend-webgpu on the same two Dawn adapters; tfjs-backend-wasm (SIMD, one thread: tfjs turns wasm threads off in Node); tfjs-backend-cpu (plain JS) on small cases only. One child process per (backend, case).');
+  L.push('- Backends: viVID on the Dawn OpenGL backend (compatibility feature level, llvmpipe) and Dawn Vulkan (lavapipe); TensorFlow.js 4.22 tfjs-backend-webgpu on the same two Dawn adapters; tfjs-backend-wasm (SIMD, one thread: tfjs turns wasm threads off in Node); tfjs-backend-cpu (plain JS) on small cases only; onnxruntime-node 1.30 (CPU execution provider, default threads) on the generator cases and the end-to-end job, running viVID\'s ONNX export of the same weights (bench/ort-case.ts). One child process per (backend, case); cases one after another, each case\'s backends back to back.');
   L.push('- Same inputs everywhere: seeded inputs and one set of generator weights (viVID\'s paper SRResNet — 16 blocks, 64 channels, ×4 — with random BN statistics, BN affine and PReLU slopes) written once, in viVID\'s names for viVID and mapped to bench/tfjs/srresnet.ts names for tfjs (`tfjsName()` in bench/common.ts: `post.*` → `trunk.*`, `running_mean/var` → `mean/var`; both sides use HWIO and PyTorch pixel-shuffle order).');
   L.push(`- **Agreement before timing**: each child's first call writes its output (conv result; generator image; for the training step the loss and every parameter gradient of the first step), compared with viVID on GL: relative L2 ≤ ${TOLERANCE} or the run fails.`);
   L.push('- Timing: the first call (agreement; shader compilation on GPU backends) is not timed; then one warm-up call when the first took < 10 s; then as many timed calls as fit a per-case budget, at least 2 and at most 5 (3 for --quick). Each call ends when its work has finished (viVID: `rt.sync()`; tfjs: reading one element of the result, which waits for the queue). Median and p90 over the timed calls; CPU time = process user+system time over the timed calls, per call.');
@@ -548,6 +549,7 @@ function renderDoc(res: Results): string {
   }
 
   L.push(...upscaleSection());
+  L.push(...onnxruntimeSection(ROOT));
   L.push(...gpuTrainingSection());
   L.push('## What bounds it', '');
   L.push(...bounds(res), '');
