@@ -65,12 +65,14 @@ function nodeTable(run: Run): string[] {
   const L = [
     `Run ${run.date.slice(0, 16)} UTC, commit ${run.commit}; load average ${load(run.machine.loadStart)} at the start, ${load(run.machine.loadEnd)} at the end (a training run and other sessions' tests and benchmarks on the ${run.machine.cores} cores): wall times are several times an idle machine's, so read the ratios, measured case by case with the rows back to back.`,
     '',
-    '| case | viVID GL | onnxruntime-node CPU | tfjs-wasm | onnxruntime vs viVID (wall; CPU) | agreement with viVID (PSNR, rel L2) |',
+    'Ratio = viVID\'s time / onnxruntime\'s (> 1: onnxruntime faster), from CPU time per call (user + system of all threads; for the job, of the whole process tree) and from wall time. With the machine oversubscribed, a process gets only a share of a core whatever it could use, so wall time mostly measures that share: the CPU-time ratio is the one to read.',
+    '',
+    '| case | viVID GL | onnxruntime-node CPU | tfjs-wasm | viVID / onnxruntime: CPU time (wall) | agreement with viVID (PSNR, rel L2) |',
     '|---|---|---|---|---|---|',
   ];
   for (const c of run.cases) {
     const v = pick('vivid-opengl', c.id), o = pick('ort-cpu', c.id), w = pick('tfjs-wasm', c.id);
-    const ratio = v?.timing && o?.timing ? `onnxruntime ${x(v.timing.medianMs / o.timing.medianMs)} faster (${x(v.timing.cpuMs / o.timing.cpuMs)})` : '–';
+    const ratio = v?.timing && o?.timing ? `**${x(v.timing.cpuMs / o.timing.cpuMs)}** (${x(v.timing.medianMs / o.timing.medianMs)})` : '–';
     L.push(`| ${c.id}: ${c.describe} (${(c.flops / 1e9).toFixed(0)} GFLOP whole-image) | ${cell(v)} | ${cell(o)} | ${cell(w)} | ${ratio} | ${agreementOf(o)} |`);
   }
   return L;
