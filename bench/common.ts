@@ -2,9 +2,11 @@
 // bench/tfjs-case.ts (TensorFlow.js worker): the case table, FLOP counts, the viVID → tfjs
 // weight-name mapping, the timing loop (wall and process CPU time) and small file helpers.
 
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { HostTensor } from '../src/graph/tensor.ts';
-import { PAPER_SRRESNET } from '../src/models/generator.ts';
+import { PAPER_SRRESNET, type GeneratorConfig } from '../src/models/generator.ts';
 import { convFlops, discriminatorFlops, generatorFlops, generatorStepFlops, vggFlops } from '../src/models/flops.ts';
 import { PAPER_DISCRIMINATOR } from '../src/models/discriminator.ts';
 import { quantile, relL2 as tfjsRelL2 } from './tfjs/util.ts';
@@ -12,12 +14,12 @@ import { quantile, relL2 as tfjsRelL2 } from './tfjs/util.ts';
 export type { HostTensor } from '../src/graph/tensor.ts';
 export type HostMap = Map<string, HostTensor>;
 
-export type CaseKind = 'conv-fwd' | 'conv-bwd-input' | 'conv-bwd-filter' | 'gen' | 'train' | 'gan';
+export type CaseKind = 'conv-fwd' | 'conv-bwd-input' | 'conv-bwd-filter' | 'gen' | 'train' | 'gan' | 'job';
 
 export interface CaseDef {
   id: string;
   kind: CaseKind;
-  /** conv: [N, H, W, C]; gen: input [N, H, W, 3]; train/gan: [batch, lr, lr, 3]. */
+  /** conv: [N, H, W, C]; gen and job: input [N, H, W, 3]; train/gan: [batch, lr, lr, 3]. */
   shape: [number, number, number, number];
   describe: string;
   flops: number;
@@ -41,9 +43,13 @@ function conv(id: string, kind: CaseKind, n: number): CaseDef {
   const what = kind === 'conv-fwd' ? 'forward' : kind === 'conv-bwd-input' ? 'backward-input' : 'backward-weights';
   return { id, kind, shape: [n, 96, 96, 64], describe: `conv 3×3 64→64 on [${n},96,96,64], ${what}`, flops: convFlops(n, 96, 96, 64, 64, 3) };
 }
-function gen(id: string, n: number, s: number): CaseDef {
-  return { id, kind: 'gen', shape: [n, s, s, 3], describe: `SRResNet ×4 inference on ${n}×${s}×${s}`, flops: generatorFlops(PAPER_SRRESNET, n, s, s) };
+function gen(id: string, n: number, h: number, w = h): CaseDef {
+  return { id, kind: 'gen', shape: [n, h, w, 3], describe: `SRResNet ×4 inference on ${n}×${h}×${w}`, flops: generatorFlops(PAPER_SRRESNET, n, h, w) };
 }
+
+/** The shipped model the end-to-end job runs (its config, for the FLOP count, is in its card). */
+export const JOB_MODEL = 'srresnet-x4';
+const JOB_CONFIG = (JSON.parse(readFileSync(new URL(`../weights/${JOB_MODEL}.json`, import.meta.url), 'utf8')) as { architecture: { generator: GeneratorConfig } }).architecture.generator;
 function train(id: string, kind: 'train' | 'gan', n: number): CaseDef {
   return {
     id,
@@ -65,6 +71,14 @@ export const CASES: CaseDef[] = [
   gen('gen-64', 1, 64),
   gen('gen-128', 1, 128),
   gen('gen-16x24', 16, 24),
+  gen('gen-270x480', 1, 270, 480),
+  {
+    id: 'upscale-png-480x270',
+    kind: 'job',
+    shape: [1, 270, 480, 3],
+    describe: `a 480×270 PNG → 1920×1080 PNG with the shipped ${JOB_MODEL}, one fresh process (start, model load, decode, inference, encode)`,
+    flops: generatorFlops(JOB_CONFIG, 1, 270, 480),
+  },
   train('train-step-small', 'train', 2),
   train('train-step', 'train', 16),
   train('gan-step-small', 'gan', 2),
@@ -158,6 +172,37 @@ export async function timeCalls(fn: () => Promise<void>, o: { warmup: number; mi
     warmup: o.warmup,
     runs,
   };
+}
+
+/** One run of `cmd` as a fresh process: wall ms and the CPU ms of its process tree (bash's `times`). */
+function runProcess(cmd: string[]): { ms: number; cpuMs: number } {
+  const t0 = performance.now();
+  const r = spawnSync('bash', ['-c', '"$@" >&2; rc=$?; times; exit $rc', 'bash', ...cmd], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(-400)}`);
+  // `times`: the shell's user and system time, then its children's ("1m2.345s 0m3.210s").
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.stdout);
+  if (!m) throw new Error(`no CPU times from bash: ${r.stdout}`);
+  return { ms, cpuMs: (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 };
+}
+
+/** `runs` fresh processes of `cmd`, timed like timeCalls (no warm-up: every run is a cold start of the process). */
+export function timeProcesses(cmd: string[], runs: number): Timing {
+  const all = Array.from({ length: runs }, () => runProcess(cmd));
+  const samples = all.map((r) => r.ms);
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    medianMs: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), minMs: sorted[0]!, samplesMs: samples,
+    cpuMs: all.reduce((t, r) => t + r.cpuMs, 0) / runs, warmup: 0, runs,
+  };
+}
+
+/** Peak signal-to-noise ratio (dB) of a against b, both nominally in [0,1]. */
+export function psnrDb(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return -Infinity;
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
+  return 10 * Math.log10(a.length / se);
 }
 
 /** What a worker prints as its last stdout line (JSON). */

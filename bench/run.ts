@@ -5,6 +5,8 @@
 //   npm run bench -- --only viVID|tfjs      one side only (tfjs still gets viVID's outputs to agree with)
 //   npm run bench -- --cases gen-64,conv-fwd  --backends vivid-opengl,tfjs-wasm
 //   npm run bench -- --timeout-s 300   per (backend, case) limit; a timeout is recorded, not fatal
+//   npm run bench -- --cases … --light     with --cases, still leave out the heavy (opt-in) pairs
+//   npm run bench -- --save-as NAME    results to bench/results/NAME.json (onnxruntime: the peers' section)
 //   npm run bench -- --from bench/results/X.json   regenerate docs/BENCHMARKS.md from saved results
 //   npm run bench -- --snapshot        run the workers from a clean export of HEAD (git archive), not
 //                                      the working tree (others may be editing kernels meanwhile)
@@ -19,14 +21,16 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/util/rng.ts';
-import { CASES, caseById, convNames, cores, parseFlags, readF32File, relL2, writeF32File, type CaseDef, type HostMap, type ProfileEntry, type Timing, type WorkerResult } from './common.ts';
+import { onnxruntimeSection } from './onnxruntime-doc.ts';
+import { CASES, caseById, convNames, cores, parseFlags, psnrDb, readF32File, relL2, writeF32File, type CaseDef, type HostMap, type HostTensor, type ProfileEntry, type Timing, type WorkerResult } from './common.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 /** Where the workers run from: the working tree, or a clean export of HEAD (--snapshot). */
 let WORK = ROOT;
 const TOLERANCE = 1e-3;
+const JOB_MIN_PSNR = 45;
 
-const BACKENDS = ['vivid-opengl', 'vivid-vulkan', 'tfjs-webgpu-opengl', 'tfjs-webgpu-vulkan', 'tfjs-wasm', 'tfjs-cpu'] as const;
+const BACKENDS = ['vivid-opengl', 'vivid-vulkan', 'tfjs-webgpu-opengl', 'tfjs-webgpu-vulkan', 'tfjs-wasm', 'tfjs-cpu', 'ort-cpu'] as const;
 type BackendId = (typeof BACKENDS)[number];
 const LABEL: Record<BackendId, string> = {
   'vivid-opengl': 'viVID GL',
@@ -35,10 +39,11 @@ const LABEL: Record<BackendId, string> = {
   'tfjs-webgpu-vulkan': 'tfjs-webgpu Vulkan',
   'tfjs-wasm': 'tfjs-wasm',
   'tfjs-cpu': 'tfjs-cpu',
+  'ort-cpu': 'onnxruntime-node CPU',
 };
 
 const QUICK_CASES = ['conv-fwd-small', 'conv-bwd-input-small', 'conv-bwd-filter-small', 'gen-32', 'train-step-small', 'gan-step-small'];
-const DEFAULT_CASES = ['conv-fwd', 'conv-bwd-input', 'conv-bwd-filter', 'conv-fwd-small', 'conv-bwd-input-small', 'conv-bwd-filter-small', 'gen-64', 'gen-128', 'gen-16x24', 'train-step-small', 'train-step', 'gan-step'];
+const DEFAULT_CASES = ['conv-fwd', 'conv-bwd-input', 'conv-bwd-filter', 'conv-fwd-small', 'conv-bwd-input-small', 'conv-bwd-filter-small', 'gen-64', 'gen-128', 'gen-16x24', 'gen-270x480', 'upscale-png-480x270', 'train-step-small', 'train-step', 'gan-step'];
 const FULL_CASES = [...DEFAULT_CASES, 'gen-32', 'gan-step-small'];
 
 /**
@@ -46,6 +51,14 @@ const FULL_CASES = [...DEFAULT_CASES, 'gen-32', 'gan-step-small'];
  * here, or a second adapter's copy of a case the targets do not need.
  */
 function availability(b: BackendId, c: CaseDef): 'yes' | 'heavy' | 'no' {
+  // onnxruntime runs the generator (viVID's ONNX export) and the end-to-end job, nothing else.
+  if (b === 'ort-cpu') return c.kind === 'gen' || c.kind === 'job' ? 'yes' : 'no';
+  // The job is `vivid upscale` (auto picks GL here) against a script; the big whole-image case
+  // is for onnxruntime and viVID GL (tfjs-wasm needs minutes per call, tfjs-webgpu longer).
+  if (c.kind === 'job') return b === 'vivid-opengl' ? 'yes' : b === 'vivid-vulkan' ? 'heavy' : 'no';
+  // viVID tiles it (1526 instead of 575 GFLOP: minutes a call here), so by default it only gives
+  // the reference for agreement, on a corner window (bench/vivid.ts --agree-only).
+  if (c.id === 'gen-270x480') return b.startsWith('vivid') ? 'heavy' : 'no';
   const small = c.id.endsWith('-small') || c.id === 'gen-32';
   // The issue's MSE and GAN steps are reported on both of our backends (tfjs has no GAN step).
   if (c.kind === 'gan') return b.startsWith('vivid') ? 'yes' : 'no';
@@ -81,7 +94,7 @@ interface CaseResult {
   load1Before: number;
   load1After: number;
   wallS: number;
-  agreement?: { relL2: number; loss?: number; ok: boolean; against: string };
+  agreement?: { relL2: number; loss?: number; psnr?: number; ok: boolean; against: string };
   profile?: ProfileEntry[];
   profileNote?: string;
   extra?: Record<string, unknown>;
@@ -120,6 +133,8 @@ function writeInputs(dir: string, c: CaseDef): void {
     else m.set(b, { shape: [...c.shape], data: normal(act, 1) });
   } else if (c.kind === 'gen') {
     m.set('input', { shape: [...c.shape], data: uniform(act, 0, 1) });
+  } else if (c.kind === 'job') {
+    return; // its PNG comes from the viVID worker's --prepare
   } else {
     m.set('lr', { shape: [...c.shape], data: uniform(act, 0, 1) });
     m.set('hr', { shape: [n, 4 * h, 4 * w, 3], data: uniform(n * 16 * h * w * 3, 0, 1) });
@@ -150,6 +165,14 @@ function runChild(script: string, childArgs: string[], timeoutS: number): { rec?
 
 // ---------------------------------------------------------------- agreement
 
+/** The top-left h×w pixels of an [1, H, W, C] image. */
+function topLeft(t: HostTensor, h: number, w: number): Float32Array {
+  const [, , W, C] = t.shape as [number, number, number, number];
+  const out = new Float32Array(h * w * C);
+  for (let y = 0; y < h; y++) out.set(t.data.subarray(y * W * C, y * W * C + w * C), y * w * C);
+  return out;
+}
+
 function agreement(dir: string, b: BackendId, c: CaseDef, ref: BackendId): CaseResult['agreement'] {
   const file = (x: BackendId) => join(dir, `out-${x.startsWith('vivid') ? x : x.replace(/^tfjs-/, 'tfjs-')}-${c.id}.safetensors`);
   const mine = readF32File(file(b));
@@ -167,9 +190,16 @@ function agreement(dir: string, b: BackendId, c: CaseDef, ref: BackendId): CaseR
     const r = missing ? Infinity : relL2(a, w);
     return { relL2: r, loss, ok: r <= TOLERANCE && loss <= TOLERANCE, against: ref };
   }
-  const [, , o] = c.kind === 'gen' ? ['', '', 'output'] : convNames(c.kind);
-  const r = relL2(mine.get(o)!.data, want.get(o)!.data);
-  return { relL2: r, ok: r <= TOLERANCE, against: ref };
+  const [, , o] = c.kind === 'gen' || c.kind === 'job' ? ['', '', 'output'] : convNames(c.kind);
+  // A reference computed on a corner window only (bench/vivid.ts) is compared on that corner.
+  const win = want.get('window')?.data;
+  const m = win ? topLeft(mine.get(o)!, win[0]!, win[1]!) : mine.get(o)!.data;
+  const r = relL2(m, want.get(o)!.data);
+  if (c.kind === 'conv-fwd' || c.kind === 'conv-bwd-input' || c.kind === 'conv-bwd-filter') return { relL2: r, ok: r <= TOLERANCE, against: ref };
+  // Images: also PSNR. The job's outputs are 8-bit PNGs, where a level of rounding apart in a
+  // few pixels already exceeds the float tolerance: they must agree to 45 dB instead.
+  const psnr = psnrDb(m, want.get(o)!.data);
+  return { relL2: r, psnr, ok: c.kind === 'job' ? psnr >= JOB_MIN_PSNR : r <= TOLERANCE, against: ref };
 }
 
 // ---------------------------------------------------------------- main
@@ -253,41 +283,43 @@ async function main(): Promise<void> {
       const p = runChild('vivid.ts', ['--prepare', '--dir', dir], 120);
       if (!p.rec && p.error) throw new Error(`preparing generator weights: ${p.error}`);
     }
-    // The reference outputs come from viVID on GL (Vulkan if GL is not in the run); with
-    // --only tfjs, viVID GL still runs once per case, untimed, to give them.
+    // The reference outputs come from viVID on GL (Vulkan if GL is not in the run); where it is
+    // not timed (--only tfjs, an opt-in case), it still runs once per case, untimed, to give them.
     const refBackend: BackendId = backends.includes('vivid-opengl') || !backends.includes('vivid-vulkan') ? 'vivid-opengl' : 'vivid-vulkan';
     const refOk = new Set<string>();
-    if (!backends.includes(refBackend)) {
-      for (const c of cases) {
-        if (c.kind === 'gan' || !backends.some((b) => want(b, c))) continue;
-        const r = runChild('vivid.ts', ['--backend', 'opengl', '--case', c.id, '--dir', dir, '--agree-only'], timeoutS * 2);
-        if (r.rec) refOk.add(c.id);
-        else console.error(`reference ${c.id}: ${r.error}`);
-      }
-    }
+    const reference = (c: CaseDef) => {
+      if (c.kind === 'gan' || (backends.includes(refBackend) && want(refBackend, c)) || !backends.some((b) => want(b, c))) return;
+      const r = runChild('vivid.ts', ['--backend', refBackend.slice(6), '--case', c.id, '--dir', dir, '--agree-only'], timeoutS * 2);
+      if (r.rec) refOk.add(c.id);
+      else console.error(`reference ${c.id}: ${r.error}`);
+    };
 
     function want(b: BackendId, c: CaseDef): boolean {
       const a = availability(b, c);
-      return a === 'yes' || (a === 'heavy' && (full || args.has('cases')));
+      return a === 'yes' || (a === 'heavy' && (full || (args.has('cases') && !args.has('light'))));
     }
 
-    for (const b of backends) {
-      for (const c of cases) {
+    // Case by case, every backend in turn (the reference first): the rows compared with each
+    // other run minutes apart, not a whole run apart, which matters on a loaded machine.
+    backends.sort((x, y) => Number(y === refBackend) - Number(x === refBackend));
+    for (const c of cases) {
+      reference(c);
+      for (const b of backends) {
         const a = availability(b, c);
         if (!want(b, c)) {
           if (a !== 'no') res.skipped.push({ backend: b, case: c.id, why: 'heavy: opt-in with --full' });
           continue;
         }
         const isVivid = b.startsWith('vivid');
-        const childArgs = isVivid
-          ? ['--backend', b.slice(6), '--case', c.id, '--dir', dir, ...runFlags]
-          : ['--backend', b.slice(5), '--case', c.id, '--dir', dir, ...runFlags];
+        // The whole-image and end-to-end cases take minutes a call here: one timed call is enough.
+        const flags = c.kind === 'job' || c.id === 'gen-270x480' ? ['--runs-min', '1', '--runs-max', '2', '--budget-s', runFlags[5]!] : runFlags;
+        const childArgs = ['--backend', b.replace(/^(vivid|tfjs|ort)-/, ''), '--case', c.id, '--dir', dir, ...flags];
         // Per-kernel profile of generator inference and the MSE step (the largest ones of the run).
         if (b === 'vivid-opengl' && (quick ? ['gen-32', 'train-step-small'] : ['gen-64', 'train-step']).includes(c.id)) childArgs.push('--profile');
         const load1Before = loadavg()[0]!;
         const caseTimeout = isVivid ? Math.max(timeoutS, 900) : timeoutS;
         console.error(`${LABEL[b].padEnd(19)} ${c.id.padEnd(22)} …`);
-        const r = runChild(isVivid ? 'vivid.ts' : 'tfjs-case.ts', childArgs, caseTimeout);
+        const r = runChild(isVivid ? 'vivid.ts' : b === 'ort-cpu' ? 'ort-case.ts' : 'tfjs-case.ts', childArgs, caseTimeout);
         const row: CaseResult = { backend: b, case: c.id, status: r.rec ? 'ok' : r.timedOut ? 'timeout' : 'error', load1Before, load1After: loadavg()[0]!, wallS: r.wallS };
         if (r.timedOut) row.timeoutS = caseTimeout;
         if (r.error) row.error = r.error;
@@ -309,7 +341,7 @@ async function main(): Promise<void> {
         const t = row.timing;
         console.error(
           `${LABEL[b].padEnd(19)} ${c.id.padEnd(22)} ${row.status === 'ok' ? `median ${t ? t.medianMs.toFixed(0) : '-'} ms p90 ${t ? t.p90Ms.toFixed(0) : '-'} ms cpu ${t ? t.cpuMs.toFixed(0) : '-'} ms ${row.gflops?.toFixed(2) ?? '-'} GFLOP/s` : row.status === 'timeout' ? `timed out (> ${caseTimeout} s)` : `ERROR ${row.error}`}` +
-            `${row.agreement ? ` relL2 ${row.agreement.relL2.toExponential(1)}${row.agreement.ok ? '' : ' MISMATCH'}` : ''} (load ${load1Before.toFixed(1)}, ${r.wallS.toFixed(0)} s)`,
+            `${row.agreement ? ` relL2 ${row.agreement.relL2.toExponential(1)}${row.agreement.psnr !== undefined ? ` PSNR ${row.agreement.psnr.toFixed(1)} dB` : ''}${row.agreement.ok ? '' : ' MISMATCH'}` : ''} (load ${load1Before.toFixed(1)}, ${r.wallS.toFixed(0)} s)`,
         );
       }
     }
@@ -321,7 +353,7 @@ async function main(): Promise<void> {
 
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${res.date.slice(0, 10)}${mode === 'default' ? '' : '-' + mode}.json`);
+  const file = join(resultsDir, `${args.get('save-as') ?? `${res.date.slice(0, 10)}${mode === 'default' ? '' : '-' + mode}`}.json`);
   writeFileSync(file, JSON.stringify(res, null, 1) + '\n');
   console.error(`wrote ${file} (${res.runSeconds.toFixed(0)} s)`);
   const doc = renderDoc(res);
@@ -447,7 +479,7 @@ function renderDoc(res: Results): string {
   for (const b of backendsIn) if (res.adapters[b]) L.push(`  - ${LABEL[b]}: ${res.adapters[b]}`);
   L.push('');
   L.push('## Method', '');
-  L.push('- Backends: viVID on the Dawn OpenGL backend (compatibility feature level, llvmpipe) and Dawn Vulkan (lavapipe); TensorFlow.js 4.22 tfjs-backend-webgpu on the same two Dawn adapters; tfjs-backend-wasm (SIMD, one thread: tfjs turns wasm threads off in Node); tfjs-backend-cpu (plain JS) on small cases only. One child process per (backend, case).');
+  L.push('- Backends: viVID on the Dawn OpenGL backend (compatibility feature level, llvmpipe) and Dawn Vulkan (lavapipe); TensorFlow.js 4.22 tfjs-backend-webgpu on the same two Dawn adapters; tfjs-backend-wasm (SIMD, one thread: tfjs turns wasm threads off in Node); tfjs-backend-cpu (plain JS) on small cases only; onnxruntime-node 1.30 (CPU execution provider, default threads; in runs from 2026-12-02 on) on the generator cases and the end-to-end job, running viVID\'s ONNX export of the same weights (bench/ort-case.ts). One child process per (backend, case); from 2026-12-02 on case by case, each case\'s backends back to back (before: backend by backend).');
   L.push('- Same inputs everywhere: seeded inputs and one set of generator weights (viVID\'s paper SRResNet — 16 blocks, 64 channels, ×4 — with random BN statistics, BN affine and PReLU slopes) written once, in viVID\'s names for viVID and mapped to bench/tfjs/srresnet.ts names for tfjs (`tfjsName()` in bench/common.ts: `post.*` → `trunk.*`, `running_mean/var` → `mean/var`; both sides use HWIO and PyTorch pixel-shuffle order).');
   L.push(`- **Agreement before timing**: each child's first call writes its output (conv result; generator image; for the training step the loss and every parameter gradient of the first step), compared with viVID on GL: relative L2 ≤ ${TOLERANCE} or the run fails.`);
   L.push('- Timing: the first call (agreement; shader compilation on GPU backends) is not timed; then one warm-up call when the first took < 10 s; then as many timed calls as fit a per-case budget, at least 2 and at most 5 (3 for --quick). Each call ends when its work has finished (viVID: `rt.sync()`; tfjs: reading one element of the result, which waits for the queue). Median and p90 over the timed calls; CPU time = process user+system time over the timed calls, per call.');
@@ -517,6 +549,7 @@ function renderDoc(res: Results): string {
   }
 
   L.push(...upscaleSection());
+  L.push(...onnxruntimeSection(ROOT));
   L.push(...gpuTrainingSection());
   L.push('## What bounds it', '');
   L.push(...bounds(res), '');

@@ -2,6 +2,7 @@
 //   tsx bench/vivid.ts --prepare --dir D [--seed 1]
 //        seeded paper SRResNet (random BN statistics, gamma/beta, PReLU slopes) → D/weights-vivid.safetensors
 //        and the same weights in tfjs names → D/weights-tfjs.safetensors
+//        and, for the end-to-end job, its input PNG (D/in-ID.png) and the shipped model as ONNX (D/model-job.onnx)
 //   tsx bench/vivid.ts --backend opengl|vulkan --case ID --dir D [--runs-min 2 --runs-max 5 --budget-s 30]
 //        [--warmup 1] [--profile] [--agree-only]
 //        reads D/in-ID.safetensors, writes its output to D/out-vivid-<backend>-ID.safetensors (the
@@ -22,11 +23,17 @@ import { InferenceGenerator } from '../src/models/inference.ts';
 import { TrainingStep } from '../src/train/step.ts';
 import type { TrainConfig } from '../src/train/types.ts';
 import { Rng } from '../src/util/rng.ts';
-import { GAN_VGG_LAYER, caseById, convNames, need, parseFlags, readF32File, timeCalls, toTfjsNames, writeF32File, type HostMap, type ProfileEntry, type WorkerResult } from './common.ts';
+import { largestLayerBytes, receptiveRadius, upscaleTiled } from '../src/inference/tiling.ts';
+import { readImage, writeImage } from '../src/io/image.ts';
+import { drawChart } from '../src/demo/chart.ts';
+import { exportOnnx } from '../src/models/load.ts';
+import { CASES, GAN_VGG_LAYER, JOB_MODEL, caseById, convNames, need, parseFlags, readF32File, timeCalls, timeProcesses, toTfjsNames, writeF32File, type HostMap, type ProfileEntry, type WorkerResult } from './common.ts';
 
 const args = parseFlags(process.argv.slice(2));
 const dir = args.get('dir');
 if (!dir) throw new Error('--dir is required');
+
+const VIVID_BIN = new URL('../bin/vivid.js', import.meta.url).pathname;
 
 export const VGG_DIR = process.env.VIVID_SHARED ? join(process.env.VIVID_SHARED, 'weights/vgg19-keras-tfjs') : new URL('../../shared/weights/vgg19-keras-tfjs', import.meta.url).pathname;
 
@@ -49,6 +56,9 @@ async function prepare(): Promise<void> {
   }
   writeF32File(join(dir!, 'weights-vivid.safetensors'), w, { seed: String(seed) });
   writeF32File(join(dir!, 'weights-tfjs.safetensors'), toTfjsNames(w), { seed: String(seed), from: 'bench/vivid.ts tfjsName()' });
+  // The end-to-end job: the demo's drawn chart as its PNG input, the shipped model as ONNX.
+  for (const job of CASES.filter((k) => k.kind === 'job')) await writeImage(join(dir!, `in-${job.id}.png`), drawChart(job.shape[2], job.shape[1]));
+  exportOnnx(JOB_MODEL, join(dir!, 'model-job.onnx'));
   g.dispose();
   rt.destroy();
   console.log(JSON.stringify({ prepared: dir, tensors: w.size }));
@@ -119,13 +129,18 @@ async function profile(rt: Runtime, fn: () => Promise<void>): Promise<{ entries:
   return { entries, note: `${recorded.length} dispatches replayed one by one, ${total.toFixed(0)} ms in all (an empty sync, ${syncMs.toFixed(2)} ms, subtracted from each)` };
 }
 
+/** Whether a [n, h, w, 3] input runs as one pass: its largest activation fits one binding. */
+function fitsWhole(rt: Runtime, [n, h, w]: readonly number[]): boolean {
+  return n! * largestLayerBytes(PAPER_SRRESNET, w!, h!) <= Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+}
+
 async function main(): Promise<void> {
   const backend = args.get('backend') as 'opengl' | 'vulkan';
   const c = caseById(args.get('case') ?? '');
   const rt = await Runtime.create(backend);
   const info = rt.gpu.info;
   const res: WorkerResult = { backend: `vivid-${backend}`, case: c.id, adapter: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' | ') };
-  const inputs = readF32File(join(dir!, `in-${c.id}.safetensors`));
+  const inputs: HostMap = c.kind === 'job' ? new Map() : readF32File(join(dir!, `in-${c.id}.safetensors`)); // the job reads a PNG
   const out: HostMap = new Map();
   const outPath = join(dir!, `out-vivid-${backend}-${c.id}.safetensors`);
   const upload = (name: string) => {
@@ -154,6 +169,31 @@ async function main(): Promise<void> {
       compute().dispose();
       await rt.sync();
     };
+  } else if (c.kind === 'gen' && !fitsWhole(rt, c.shape) && args.has('agree-only')) {
+    // Reference only: the top-left 64² LR core, run on a window with the receptive radius of
+    // context past its bottom and right sides; its top and left are the image's own borders, so
+    // there the output equals the whole image's (bench/run.ts compares that corner).
+    const model = new InferenceGenerator(rt, PAPER_SRRESNET, readF32File(join(dir!, 'weights-vivid.safetensors')));
+    const [, h, w] = c.shape, core = 64, r = receptiveRadius(PAPER_SRRESNET);
+    const wh = Math.min(h, core + r), ww = Math.min(w, core + r), x = need(inputs, 'input').data;
+    const win = rt.tensor([1, wh, ww, 3], Float32Array.from({ length: wh * ww * 3 }, (_, i) => x[(Math.floor(i / (ww * 3)) * w * 3) + (i % (ww * 3))]!));
+    const y = await model.forward(win).read();
+    const s = 4 * core;
+    out.set('output', { shape: [1, s, s, 3], data: Float32Array.from({ length: s * s * 3 }, (_, i) => y[Math.floor(i / (s * 3)) * 4 * ww * 3 + (i % (s * 3))]!) });
+    out.set('window', { shape: [2], data: Float32Array.of(s, s) });
+    res.impl = `reference: the top-left ${core}² core on a ${ww}×${wh} window`;
+    call = async () => undefined;
+  } else if (c.kind === 'gen' && !fitsWhole(rt, c.shape)) {
+    // Too big for one pass on this adapter: tiled, with the exact overlap (what upscale() does).
+    const model = new InferenceGenerator(rt, PAPER_SRRESNET, readF32File(join(dir!, 'weights-vivid.safetensors')));
+    const [, h, w] = c.shape;
+    const img = { width: w, height: h, channels: 3 as const, data: need(inputs, 'input').data };
+    let tiles = 0;
+    const run = () => upscaleTiled(rt, model, img, { onProgress: (_, total) => void (tiles = total) });
+    const y = await run();
+    res.impl = `upscaleTiled (${tiles} tiles, overlap = receptive field; whole image exceeds the binding limit)`;
+    out.set('output', { shape: [1, y.height, y.width, 3], data: y.data });
+    call = async () => void (await run());
   } else if (c.kind === 'gen') {
     const model = new InferenceGenerator(rt, PAPER_SRRESNET, readF32File(join(dir!, 'weights-vivid.safetensors')));
     const x = upload('input');
@@ -165,6 +205,18 @@ async function main(): Promise<void> {
       model.forward(x).dispose();
       await rt.sync();
     };
+  } else if (c.kind === 'job') {
+    // `vivid upscale` as a user runs it: a fresh process per run (the runtime above is unused).
+    const png = join(dir!, `out-vivid-${backend}-${c.id}.png`);
+    const cmd = [process.execPath, VIVID_BIN, 'upscale', join(dir!, `in-${c.id}.png`), '-o', png, '--model', JOB_MODEL, '--backend', backend, '--quiet', '--overwrite'];
+    res.impl = `vivid upscale --model ${JOB_MODEL} (bin/vivid.js, dist/)`;
+    res.timing = timeProcesses(cmd, Number(args.get('runs-min') ?? 1));
+    const img = await readImage(png);
+    out.set('output', { shape: [1, img.height, img.width, 3], data: img.data });
+    writeF32File(outPath, out, { backend: res.backend, case: c.id });
+    console.log(JSON.stringify(res));
+    rt.destroy();
+    return;
   } else {
     const n = c.shape[0];
     const step = await TrainingStep.create(rt, trainConfig(c.kind === 'train' ? 'mse' : 'gan', n), { vggDir: VGG_DIR });

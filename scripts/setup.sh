@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*"; }
 
+# onnxruntime-node (a dev dependency, the benchmark's peer) ships its CPU binaries in the npm
+# package; its postinstall only fetches CUDA libraries from NuGet, which this machine cannot
+# reach. package.json's allowScripts denies it where npm reads that field (11.19 here); this
+# flag, onnxruntime's own, skips it on older npm.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules/webgpu ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
   npm ci --no-audit --no-fund

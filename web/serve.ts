@@ -31,8 +31,9 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serve `root` on 127.0.0.1 (port 0: an ephemeral one). GET and HEAD only; no listings. */
-export function serveStatic(root: string, port = 0): Promise<StaticServer> {
+/** Serve `root` on 127.0.0.1 (port 0: an ephemeral one). GET and HEAD only; no listings.
+ *  `headers` go on every file (bench/web-ort.ts: COOP/COEP, which wasm threads need). */
+export function serveStatic(root: string, port = 0, headers: Record<string, string> = {}): Promise<StaticServer> {
   const base = resolve(root);
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -66,6 +67,7 @@ export function serveStatic(root: string, port = 0): Promise<StaticServer> {
       'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'content-length': size,
       'cache-control': 'no-cache',
+      ...headers,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

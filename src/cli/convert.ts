@@ -17,6 +17,7 @@ export const spec = {
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(spec, args);
   const [input, output] = positionals as [string, string];
+  if (extname(output) === '.onnx') throw new Error(`output must end in .safetensors, got ${output}: for ONNX run \`vivid export --onnx ${output} --model ${input}\``);
   if (extname(output) !== '.safetensors') throw new Error(`output must end in .safetensors, got ${output}`);
   const g = loadGenerator(input, { arch: archOption(values.arch) });
   const params = [...g.weights.values()].reduce((s, t) => s + t.data.length, 0);

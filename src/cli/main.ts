@@ -1,7 +1,7 @@
 // `vivid <command>`: one CLI over the public API. Each command lives in its own module and
 // is loaded only when used; its option table (src/cli/args.ts) gives its parse and its help.
 
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../util/version.ts';
 import { helpText, nearestFlag, UsageError, type CommandSpec } from './args.ts';
 
 interface CommandModule {
@@ -17,12 +17,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   eval: { summary: 'PSNR/SSIM of a model on an HR/LR dataset, with the bicubic baseline', load: () => import('./eval.ts') },
   compare: { summary: 'several models on the same pictures: a bicubic | models | HR strip and their PSNR/SSIM', load: () => import('./compare.ts') },
   convert: { summary: 'convert a PyTorch generator checkpoint to viVID safetensors', load: () => import('./convert.ts') },
+  export: { summary: 'write a generator (shipped, trained or PyTorch) as an ONNX model for other runtimes', load: () => import('./export.ts') },
   demo: { summary: 'upscale a drawn test chart (or --input) and write a bicubic | viVID comparison', load: () => import('./demo.ts') },
 };
-
-export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
@@ -63,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   if (name === '--help' || name === '-h') return printHelp(undefined);
   if (name === 'help') return printHelp(rest[0]);
   if (name === '--version' || name === '-V') {
-    console.log(version());
+    console.log(packageVersion());
     return 0;
   }
   const command = COMMANDS[name];

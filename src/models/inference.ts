@@ -22,7 +22,8 @@ interface Stage {
 
 type Weights = Map<string, HostTensor>;
 
-function need(w: Weights, name: string): HostTensor {
+/** A generator tensor by name, or an error naming it. */
+export function need(w: Weights, name: string): HostTensor {
   const t = w.get(name);
   if (!t) throw new Error(`generator weights lack ${name}`);
   return t;

@@ -14,6 +14,8 @@ import { floats, parseGeneratorFile, type LoadedGenerator } from './generator-fi
 import type { HostTensor } from '../graph/tensor.ts';
 import { checkGeneratorWeights, parseGeneratorConfig } from './validate-config.ts';
 import { detectPytorchGenerator, mapPytorchGenerator, type PytorchArch } from './pytorch-import.ts';
+import { generatorToOnnx } from './onnx-export.ts';
+import { packageVersion } from '../util/version.ts';
 
 // The parser is browser-safe and lives apart; re-exported so Node callers keep one import.
 export { parseGeneratorFile, type LoadedGenerator } from './generator-file.ts';
@@ -57,4 +59,16 @@ export function saveGenerator(path: string, config: GeneratorConfig, weights: Ma
   const tensors = new Map<string, NamedTensor>();
   for (const [name, t] of weights) tensors.set(name, { name, shape: [...t.shape], dtype: 'F32', data: t.data });
   writeFileAtomic(path, writeSafetensors(tensors, { ...metadata, 'vivid.kind': 'generator', 'vivid.config': JSON.stringify(config) }));
+}
+
+/**
+ * Write a generator (a built-in name, a .safetensors or PyTorch .pth path, or one already
+ * loaded) as an ONNX model (atomically); returns the generator and the file's size.
+ */
+export function exportOnnx(model: string | LoadedGenerator, path: string, opts: { arch?: PytorchArch } = {}): { generator: LoadedGenerator; bytes: number } {
+  if (extname(path) !== '.onnx') throw new Error(`ONNX output must end in .onnx, got ${path}`);
+  const generator = typeof model === 'string' ? loadGenerator(model, opts) : model;
+  const bytes = generatorToOnnx(generator, { producerVersion: packageVersion(), metadata: { 'vivid.source': basename(generator.source), 'vivid.arch': generator.arch } });
+  writeFileAtomic(path, bytes);
+  return { generator, bytes: bytes.length };
 }

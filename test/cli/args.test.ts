@@ -41,7 +41,7 @@ describe('vivid CLI conventions', () => {
     expect(nearestFlag('--zzzzzz', upscaleSpec.options)).toBeUndefined();
   });
   it('every command takes --quiet, --json, --backend and --verbose', async () => {
-    for (const cmd of ['doctor', 'train', 'upscale', 'video', 'eval', 'compare', 'convert', 'demo']) {
+    for (const cmd of ['doctor', 'train', 'upscale', 'video', 'eval', 'compare', 'convert', 'export', 'demo']) {
       const r = await runCli(['help', cmd]);
       for (const f of ['--quiet', '--json', '--backend', '--verbose']) expect(r.stdout, `${cmd} ${f}`).toContain(f);
     }
