@@ -68,7 +68,7 @@ function trainConfig(stage: 'mse' | 'gan', n: number): TrainConfig {
   return {
     stage, generator: PAPER_SRRESNET, data: [], validateEvery: 0, batchSize: n, patchSize: 96, patchesPerImage: 1, blurSigma: 0,
     steps: 1, lr: 1e-4, decayEvery: 0, decayFactor: 1, beta1: 0.9, beta2: 0.999, seed: 1,
-    vggLayers: [GAN_VGG_LAYER], vggScale: 1 / 12.75, adversarialWeight: 1e-3, pixelWeight: 0,
+    vggLayers: [GAN_VGG_LAYER], vggScale: 1 / 12.75, adversarialWeight: 1e-3, discriminatorWidth: 1, pixelWeight: 0,
     checkpointEvery: 0, keepCheckpoints: 0, out: '',
   };
 }

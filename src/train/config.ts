@@ -33,6 +33,7 @@ export function defaultConfig(): TrainConfig {
     vggLayers: ['block3_conv3'],
     vggScale: 1 / (12.75 * 255), // the paper's 1/12.75 for features of 0–255 (caffe) input: see TrainConfig.vggScale
     adversarialWeight: 1e-3,
+    discriminatorWidth: 1,
     pixelWeight: 0,
     checkpointEvery: 1000,
     keepCheckpoints: 3,
@@ -65,6 +66,7 @@ const FIELDS: Record<Exclude<keyof TrainConfig, 'generator'>, (c: Checkers) => C
   },
   vggScale: (c) => c.num(0, Infinity, { exclusiveMin: true }),
   adversarialWeight: (c) => c.num(0),
+  discriminatorWidth: (c) => c.num(1 / 64, 4),
   pixelWeight: (c) => c.num(0),
   init: (c) => c.str,
   checkpointEvery: (c) => c.num(1, Infinity, { int: true }),

@@ -85,7 +85,7 @@ export async function exportModel(outDir: string, x: ExportInput): Promise<Expor
       optimizer: { name: 'Adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, decayEvery: c.decayEvery, decayFactor: c.decayFactor },
       loss: c.stage === 'mse'
         ? 'pixel MSE'
-        : { vggLayers: c.vggLayers, vggScale: c.vggScale, adversarialWeight: c.adversarialWeight, pixelWeight: c.pixelWeight },
+        : { vggLayers: c.vggLayers, vggScale: c.vggScale, adversarialWeight: c.adversarialWeight, pixelWeight: c.pixelWeight, discriminatorWidth: c.discriminatorWidth },
       init: c.init ?? null,
       seed: c.seed,
       finalLosses: x.lastLosses ? { step: x.lastLosses.step, meanOverSteps: x.lastLosses.n, ...x.lastLosses.losses } : null,

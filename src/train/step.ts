@@ -16,7 +16,7 @@ import { upscaleTiled } from '../inference/tiling.ts';
 import type { RgbImage } from '../io/image.ts';
 import { nonFinite } from '../kernels/adam.ts';
 import { readTfjsLayersModel } from '../io/weights/tfjs.ts';
-import { Discriminator, PAPER_DISCRIMINATOR } from '../models/discriminator.ts';
+import { Discriminator, scaledDiscriminator } from '../models/discriminator.ts';
 import { Generator } from '../models/generator.ts';
 import { InferenceGenerator } from '../models/inference.ts';
 import { loadGenerator } from '../models/load.ts';
@@ -52,7 +52,7 @@ export class TrainingStep {
     if (!deepest) throw new Error('the gan stage needs at least one VGG layer in vggLayers');
     const vggWeights = readTfjsLayersModel(opts.vggDir);
     const vgg = new Vgg19Features(rt, { get: (n) => vggWeights.get(n) as HostTensor | undefined }, deepest);
-    const d = new Discriminator(rt, { ...PAPER_DISCRIMINATOR, size: config.patchSize }, config.seed + 1);
+    const d = new Discriminator(rt, scaledDiscriminator(config.patchSize, config.discriminatorWidth), config.seed + 1);
     return new TrainingStep(rt, config, g, adam(g.parameters()), d, adam(d.parameters()), vgg);
   }
 

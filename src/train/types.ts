@@ -38,6 +38,8 @@ export interface TrainConfig {
    */
   vggScale: number;
   adversarialWeight: number;
+  /** GAN stage: the paper's discriminator with every layer this many times as wide (1 = paper). */
+  discriminatorWidth: number;
   /** Optional pixel-MSE term in the GAN generator loss. */
   pixelWeight: number;
   /** Initialise the generator from this file (e.g. the MSE-pretrained SRResNet). */

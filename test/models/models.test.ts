@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import * as op from '../../src/autograd/ops.ts';
 import { backward, constant, noGrad, Var } from '../../src/autograd/tape.ts';
-import { Discriminator, PAPER_DISCRIMINATOR } from '../../src/models/discriminator.ts';
+import { Discriminator, PAPER_DISCRIMINATOR, scaledDiscriminator } from '../../src/models/discriminator.ts';
+import { discriminatorFlops } from '../../src/models/flops.ts';
 import { Generator, type GeneratorConfig } from '../../src/models/generator.ts';
 import { InferenceGenerator } from '../../src/models/inference.ts';
 import { Vgg19Features } from '../../src/models/vgg19.ts';
@@ -216,4 +217,17 @@ describe('models', () => {
       expect(last).toBeLessThanOrEqual(first / 100);
       step.dispose();
     }));
+});
+
+describe('scaledDiscriminator', () => {
+  it('is the paper discriminator at width 1, and at width 0.5 half as wide with about a quarter of its FLOPs', () => {
+    expect(scaledDiscriminator(96)).toEqual(PAPER_DISCRIMINATOR);
+    const half = scaledDiscriminator(64, 0.5);
+    expect(half.convs.map((c) => c.n)).toEqual([32, 32, 64, 64, 128, 128, 256, 256]);
+    expect(half.convs.map((c) => c.s)).toEqual(PAPER_DISCRIMINATOR.convs.map((c) => c.s));
+    expect(half.dense).toBe(512);
+    const ratio = discriminatorFlops(scaledDiscriminator(96, 0.5), 1) / discriminatorFlops(PAPER_DISCRIMINATOR, 1);
+    expect(ratio).toBeGreaterThan(0.24);
+    expect(ratio).toBeLessThan(0.27);
+  });
 });

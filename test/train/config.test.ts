@@ -23,6 +23,7 @@ describe('training config', () => {
     [{ data: ['x'], patchsize: 96 }, /patchsize: unknown field/],
     [{ data: ['x'], patchSize: 30 }, /patchSize: must be a multiple of generator.scale/],
     [{ data: ['x'], stage: 'gan', patchSize: 88 }, /patchSize: .*multiple of 16/],
+    [{ data: ['x'], discriminatorWidth: 0 }, /discriminatorWidth: must be ≥/],
     [{ data: ['x'], vggLayers: ['block9_conv1'] }, /vggLayers\[0\]: unknown VGG19 layer/],
     [{ data: [] }, /data: expected a non-empty array/],
     [{}, /data: is required/],
