@@ -15,6 +15,7 @@ import type { HostTensor } from '../graph/tensor.ts';
 import { bicubicSkipKernel } from './bicubic-skip.ts';
 import type { GeneratorConfig } from './generator.ts';
 import { foldBatchNorm, need } from './inference.ts';
+import { hwioToOihw } from './pytorch-import.ts';
 import { type ConvStage, type Layer, srresnetLayers } from './srresnet.ts';
 
 export interface OnnxExportOptions {
@@ -24,16 +25,6 @@ export interface OnnxExportOptions {
   metadata?: Record<string, string>;
 }
 
-/** HWIO [kh, kw, cin, cout] → ONNX's OIHW [cout, cin, kh, kw]. */
-function oihw(w: HostTensor): { dims: number[]; data: Float32Array } {
-  const [kh, kw, cin, cout] = w.shape as [number, number, number, number];
-  const out = new Float32Array(w.data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = w.data[((y * kw + x) * cin + i) * cout + o]!;
-  return { dims: [cout, cin, kh, kw], data: out };
-}
 
 /** Builds the graph: each helper appends nodes and returns the name of its output. */
 class GraphBuilder {
@@ -54,8 +45,8 @@ class GraphBuilder {
 
   conv(x: string, name: string, w: HostTensor, b: HostTensor | undefined): string {
     const k = w.shape[0]!, p = (k - 1) / 2;
-    const { dims, data } = oihw(w);
-    const inputs = [x, this.constant(`${name}.weight`, dims, data)];
+    const { shape: dims, data } = hwioToOihw(w);
+    const inputs = [x, this.constant(`${name}.weight`, [...dims], data)];
     if (b) inputs.push(this.constant(`${name}.bias`, [b.data.length], b.data));
     return this.op('Conv', inputs, { kernel_shape: [k, k], pads: [p, p, p, p], strides: [1, 1] });
   }

@@ -112,16 +112,30 @@ export function detectPytorchGenerator(tensors: Map<string, { shape: readonly nu
   );
 }
 
-/** OIHW → HWIO. */
-export function oihwToHwio(t: HostTensor): HostTensor {
-  const [o, i, h, w] = t.shape as [number, number, number, number];
+/**
+ * A conv weight between PyTorch's / ONNX's OIHW and our HWIO layout (one loop for both ways:
+ * element (o, i, y, x) of each layout is the same weight).
+ */
+function convLayout(t: HostTensor, to: 'hwio' | 'oihw'): HostTensor {
+  const s = t.shape as [number, number, number, number];
+  const [O, I, H, W] = to === 'hwio' ? s : [s[3], s[2], s[0], s[1]];
   const out = new Float32Array(t.data.length);
-  for (let a = 0; a < o; a++)
-    for (let b = 0; b < i; b++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = t.data[((a * i + b) * h + y) * w + x]!;
-  return { shape: [h, w, i, o], data: out };
+  for (let o = 0; o < O; o++)
+    for (let i = 0; i < I; i++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          const oihw = ((o * I + i) * H + y) * W + x, hwio = ((y * W + x) * I + i) * O + o;
+          if (to === 'hwio') out[hwio] = t.data[oihw]!;
+          else out[oihw] = t.data[hwio]!;
+        }
+  return { shape: to === 'hwio' ? [H, W, I, O] : [O, I, H, W], data: out };
 }
+
+/** OIHW → HWIO. */
+export const oihwToHwio = (t: HostTensor): HostTensor => convLayout(t, 'hwio');
+
+/** HWIO → OIHW. */
+export const hwioToOihw = (t: HostTensor): HostTensor => convLayout(t, 'oihw');
 
 /** Rename and re-layout a PyTorch generator's tensors for our Generator. */
 export function mapPytorchGenerator(tensors: Map<string, HostTensor>, arch: PytorchArch, config: GeneratorConfig): Map<string, HostTensor> {

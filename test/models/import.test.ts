@@ -6,7 +6,7 @@ import { loadWeightsFile } from '../../src/io/weights/index.ts';
 import { Generator } from '../../src/models/generator.ts';
 import { loadGenerator } from '../../src/models/load.ts';
 import type { HostTensor } from '../../src/graph/tensor.ts';
-import { detectPytorchGenerator, mapPytorchGenerator, oihwToHwio } from '../../src/models/pytorch-import.ts';
+import { detectPytorchGenerator, hwioToOihw, mapPytorchGenerator, oihwToHwio } from '../../src/models/pytorch-import.ts';
 import { gpu } from '../helpers/gpu.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
@@ -42,7 +42,12 @@ describe('PyTorch generator import', () => {
 
   it('OIHW → HWIO is a permutation', () => {
     const t = { shape: [2, 3, 1, 2], data: Float32Array.from({ length: 12 }, (_, i) => i) };
-    expect([...oihwToHwio(t).data]).toEqual([0, 6, 2, 8, 4, 10, 1, 7, 3, 9, 5, 11]);
+    const hwio = oihwToHwio(t);
+    expect(hwio.shape).toEqual([1, 2, 3, 2]);
+    expect([...hwio.data]).toEqual([0, 6, 2, 8, 4, 10, 1, 7, 3, 9, 5, 11]);
+    const back = hwioToOihw(hwio);
+    expect(back.shape).toEqual(t.shape);
+    expect([...back.data], 'HWIO → OIHW undoes it').toEqual([...t.data]);
   });
 
   it('lists missing and unexpected tensors by name and shape', () => {
