@@ -107,16 +107,27 @@ struct GemmParams {
 var<workgroup> ublock: array<vec4<f32>, GB * GB / 4u>;             // [GB ci][GB / 4 co4]
 
 // Input channels 4·c4 … 4·c4 + 3 (if c4 < KC4, a constant) into a[j] (tile j, output group g);
-// x: the tiles' V [LT][GB / 4].
+// x: the tiles' V [LT][GB / 4]. The four channels are written out rather than looped over: the
+// 256 inlined copies of a 4-step loop cost lavapipe's NIR front end ~9 s per pipeline (every
+// process: its VkPipelineCache is a stub) and llvmpipe's GL path ~8 s more cold, for the same
+// NIR and LLVM IR once unrolled (compared with GALLIVM_DEBUG=ir; docs/BENCHMARKS.md, "Warm start").
 fn gemm_c4(a: ptr<function, array<vec4<f32>, LT> >, x: ptr<function, array<vec4<f32>, LT * GB / 4u> >, c4: u32, g: u32) {
   if (c4 >= KC4) { return; }
   let x0 = (*x)[c4];
   let x1 = (*x)[GB / 4u + c4];
-  for (var e = 0u; e < 4u; e++) {
-    let w = ublock[(4u * c4 + e) * (GB / 4u) + g];
-    (*a)[0] = fma(vec4<f32>(x0[e]), w, (*a)[0]);
-    (*a)[1] = fma(vec4<f32>(x1[e]), w, (*a)[1]);
-  }
+  let u = 4u * c4 * (GB / 4u) + g;   // ublock row of channel 4·c4, column g
+  let w0 = ublock[u];
+  (*a)[0] = fma(vec4<f32>(x0.x), w0, (*a)[0]);
+  (*a)[1] = fma(vec4<f32>(x1.x), w0, (*a)[1]);
+  let w1 = ublock[u + GB / 4u];
+  (*a)[0] = fma(vec4<f32>(x0.y), w1, (*a)[0]);
+  (*a)[1] = fma(vec4<f32>(x1.y), w1, (*a)[1]);
+  let w2 = ublock[u + 2u * (GB / 4u)];
+  (*a)[0] = fma(vec4<f32>(x0.z), w2, (*a)[0]);
+  (*a)[1] = fma(vec4<f32>(x1.z), w2, (*a)[1]);
+  let w3 = ublock[u + 3u * (GB / 4u)];
+  (*a)[0] = fma(vec4<f32>(x0.w), w3, (*a)[0]);
+  (*a)[1] = fma(vec4<f32>(x1.w), w3, (*a)[1]);
 }
 // Output group g (4 channels) of both tiles over the chunk.
 fn gemm_group(x: ptr<function, array<vec4<f32>, LT * GB / 4u> >, g: u32) -> array<vec4<f32>, LT> {

@@ -10,7 +10,7 @@ interface CommandModule {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  doctor: { summary: 'show the WebGPU backend, adapter and limits; run a kernel self-check', load: () => import('./doctor.ts') },
+  doctor: { summary: 'show the WebGPU backend, adapter, limits and shader cache; run a kernel self-check', load: () => import('./doctor.ts') },
   train: { summary: 'train SRResNet / SRGAN from a JSON config (resumable checkpoints)', load: () => import('./train.ts') },
   upscale: { summary: 'upscale images and folders of images (PNG, JPEG, WebP, AVIF, TIFF)', load: () => import('./upscale.ts') },
   video: { summary: 'upscale a video file or a folder of frames (needs ffmpeg)', load: () => import('./video.ts') },

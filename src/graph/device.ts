@@ -4,6 +4,8 @@
 // 'auto' prefers Vulkan on hardware and OpenGL on software adapters (llvmpipe runs the work
 // inside submit and needs no tick throttling; measurements in docs/BENCHMARKS.md).
 
+import { configureShaderCache } from './shader-cache.ts';
+
 export type Backend = 'auto' | 'vulkan' | 'opengl' | 'browser';
 
 /** The backends a caller can ask for in Node (VIVID_BACKEND, --backend, the API's option). */
@@ -92,6 +94,7 @@ async function dawnInstance(backend: 'vulkan' | 'opengl'): Promise<GPU> {
   if (typeof process !== 'undefined') {
     process.env.XDG_RUNTIME_DIR ??= '/tmp';
     if (backend === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
+    configureShaderCache(process.env);
   }
   const webgpu = await import('webgpu');
   const instance = webgpu.create([`backend=${backend}`]) as GPU;
