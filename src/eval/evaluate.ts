@@ -7,7 +7,7 @@ import { evaluatePair, type PairMetrics } from '../metrics/quality.ts';
 import { findPairs, type EvalPair } from './dataset.ts';
 import type { Runtime } from '../graph/runtime.ts';
 import { TemporalStabilizer } from '../video/temporal.ts';
-import { TemporalMeter } from './temporal.ts';
+import { TemporalMeter, type TemporalMetrics } from './temporal.ts';
 
 export interface ImageResult extends PairMetrics {
   name: string;
@@ -89,43 +89,42 @@ class Track {
   constructor(
     private readonly scale: number,
     private readonly sequence: boolean,
-    private readonly meter: TemporalMeter | null,
   ) {}
 
-  async add(name: string, sr: RgbImage, hr: RgbImage): Promise<ImageResult> {
-    if (sr.width !== hr.width || sr.height !== hr.height) throw new Error(`${name}: SR is ${sr.width}×${sr.height} but HR is ${hr.width}×${hr.height}`);
+  /** motion: this stream's temporal metrics for the frame (TemporalMeter), when measured. */
+  add(name: string, sr: RgbImage, hr: RgbImage, motion?: TemporalMetrics | null): ImageResult {
     const row: ImageResult = { name, ...evaluatePair(sr, hr, this.scale) };
     if (this.sequence && this.prev) row.flicker = flicker(sr, this.prev.sr, hr, this.prev.hr);
-    const motion = await this.meter?.add(sr, hr);
     if (motion) Object.assign(row, { mc_flicker: motion.mc_flicker, tof: motion.tof });
     this.prev = { sr, hr };
     this.rows.push(row);
     return row;
   }
-
-  dispose(): void {
-    this.meter?.dispose();
-  }
 }
 
 /** Rows of the upscaler's output and, with seq.temporal on a sequence, of the temporal mode's
- *  output of the same SR frames (the generator runs once per frame for both). */
+ *  output of the same SR frames (the generator runs once per frame for both, and the GT motion
+ *  is measured once for both). */
 async function run(pairs: ReturnType<typeof findPairs>, scale: number, up: UpscaleFn, onImage?: (r: ImageResult) => void, seq?: SequenceOptions): Promise<{ plain: ImageResult[]; temporal?: ImageResult[] }> {
   const motion = seq && pairs.sequence;
-  const track = () => new Track(scale, pairs.sequence, motion ? new TemporalMeter(seq!.rt, scale) : null);
-  const plain = track();
-  const stable = motion && seq!.temporal ? { track: track(), stabilizer: new TemporalStabilizer(seq!.rt) } : null;
-  for (const p of pairs.pairs) {
-    const { hr, lr } = await loadPair(p, scale);
-    const sr = await up(lr);
-    const row = await plain.add(p.name, sr, hr);
-    // Not inside onImage?.(…): without a callback its argument would never be evaluated.
-    const shown = stable ? await stable.track.add(p.name, (await stable.stabilizer.process(lr, sr)).image, hr) : row;
-    onImage?.(shown);
+  const meter = motion ? new TemporalMeter(seq!.rt, scale) : null;
+  const plain = new Track(scale, pairs.sequence);
+  const stable = motion && seq!.temporal ? { track: new Track(scale, pairs.sequence), stabilizer: new TemporalStabilizer(seq!.rt) } : null;
+  try {
+    for (const p of pairs.pairs) {
+      const { hr, lr } = await loadPair(p, scale);
+      const sr = await up(lr);
+      if (sr.width !== hr.width || sr.height !== hr.height) throw new Error(`${p.name}: SR is ${sr.width}×${sr.height} but HR is ${hr.width}×${hr.height}`);
+      const st = stable ? (await stable.stabilizer.process(lr, sr)).image : null;
+      const m = await meter?.add(hr, st ? [sr, st] : [sr]);
+      const row = plain.add(p.name, sr, hr, m?.[0]);
+      const shown = stable ? stable.track.add(p.name, st!, hr, m?.[1]) : row;
+      onImage?.(shown);
+    }
+  } finally {
+    meter?.dispose();
+    stable?.stabilizer.dispose();
   }
-  plain.dispose();
-  stable?.track.dispose();
-  stable?.stabilizer.dispose();
   return { plain: plain.rows, temporal: stable?.track.rows };
 }
 

@@ -86,8 +86,8 @@ export function abortError(signal: AbortSignal): Error {
 
 /**
  * Upscale img by model's factor as planTiles plans it: per region, the low-resolution part, then
- * the tail band by band, each band's output copied into place; after every conv it waits for
- * the GPU, reports progress and stops promptly on abort.
+ * the tail band by band, each band's output copied into place; given onProgress or a signal,
+ * after every conv it waits for the GPU, reports progress and stops promptly on abort.
  */
 export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: RgbImage, opts: TileOptions = {}): Promise<RgbImage> {
   checkTileOptions(opts);
@@ -97,8 +97,11 @@ export async function upscaleTiled(rt: Runtime, model: InferenceGenerator, img: 
   const out: RgbImage = { width: W * s, height: H * s, channels: ch, data: new Float32Array(W * s * H * s * ch) };
   let done = 0;
   // After each conv: wait for the GPU, report, and stop on an abort that came while it ran or
-  // from the report itself (the last conv must not slip past one).
+  // from the report itself (the last conv must not slip past one). With nobody to report to
+  // and nothing to abort, the convs are queued without a wait between them.
+  const listened = opts.onProgress !== undefined || opts.signal !== undefined;
   const step = async (flops: number) => {
+    if (!listened) return;
     await rt.sync();
     done += flops;
     opts.onProgress?.(done, plan.flops);
