@@ -23,7 +23,7 @@ interface Row {
 interface Run {
   date: string;
   commit: string;
-  machine: { cores: number; loadStart: number[]; loadEnd: number[] };
+  machine: { cpu?: string; cores: number; loadStart: number[]; loadEnd: number[] };
   cases: Array<{ id: string; describe: string; flops: number }>;
   results: Row[];
 }
@@ -65,7 +65,7 @@ function agreementOf(r: Row | undefined): string {
 function nodeTable(run: Run, later: Run[]): string[] {
   const pick = (b: string, c: string) => run.results.find((r) => r.backend === b && r.case === c);
   const L = [
-    `Run ${run.date.slice(0, 16)} UTC, commit ${run.commit}; load average ${load(run.machine.loadStart)} at the start, ${load(run.machine.loadEnd)} at the end (a training run and other sessions' tests and benchmarks on the ${run.machine.cores} cores): wall times are several times an idle machine's, so read the ratios, measured case by case with the rows back to back.`,
+    `Run ${run.date.slice(0, 16)} UTC, commit ${run.commit}, ${run.machine.cpu ?? 'CPU'} (${run.machine.cores} cores); load average ${load(run.machine.loadStart)} at the start, ${load(run.machine.loadEnd)} at the end (the results file names the other processes): wall times depend on that load, so read the ratios, measured case by case with the rows back to back.`,
     '',
     'Ratio = viVID\'s time / onnxruntime\'s (> 1: onnxruntime faster), from CPU time per call (user + system of all threads; for the job, of the whole process tree) and from wall time. With the machine oversubscribed, a process gets only a share of a core whatever it could use, so wall time mostly measures that share: the CPU-time ratio is the one to read.',
     '',
@@ -137,7 +137,7 @@ export function onnxruntimeSection(root: string): string[] {
   L.push(
     '### Where viVID stands, and why',
     '',
-    '- **Against native CPU code viVID loses on a CPU-only machine**, by the ratios above. ONNX Runtime\'s CPU provider runs the convolutions as MLAS GEMMs written for AVX2/AVX-512: vector loads from memory, FMA, cache blocking, packed weights. viVID runs WGSL on Mesa\'s llvmpipe/lavapipe, a GPU emulated on the CPU: every storage-buffer element load is a per-lane scalar load with a bounds check (the conv2d method notes below), so even its Winograd kernels use a few per cent of the arithmetic peak — and on this adapter the ×4 tail does not fit one binding, so large images run in tiles with the full receptive-field overlap (1526 instead of 575 GFLOP at 270×480 for the paper model), while onnxruntime runs the whole image in one pass.',
+    '- **Against native CPU code viVID loses on a CPU-only machine**, by the ratios above. ONNX Runtime\'s CPU provider runs the convolutions as MLAS GEMMs written for AVX2/AVX-512: vector loads from memory, FMA, cache blocking, packed weights. viVID runs WGSL on Mesa\'s llvmpipe/lavapipe, a GPU emulated on the CPU: every storage-buffer element load is a per-lane scalar load with a bounds check (the conv2d method notes below), so even its Winograd kernels use a few per cent of the arithmetic peak. On this adapter a 270×480 image does not fit one binding, so viVID runs it through its tile plan (src/inference/plan.ts, 1.012× the whole-image FLOPs for the paper model) where onnxruntime runs it in one pass: at that size the gap is the kernels, not recomputed overlap. Of the end-to-end job\'s gap, the rest is start-up (Dawn, the adapter, pipelines from the shader cache) and PNG coding, which both sides pay once per process.',
     ...(web ? [webWhy(web)] : []),
     '- **What viVID is for**: one WGSL code base that trains and runs the model on any WebGPU device — a real GPU in Node (Dawn) or in a browser — with no native runtime to install. On a CPU-only machine the fastest way to run a model viVID trained is to export it (`vivid export --onnx`) and run it in ONNX Runtime; on a GPU viVID runs the same kernels on the hardware they are meant for (the H200 training rows above).',
     '',

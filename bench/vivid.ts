@@ -23,7 +23,7 @@ import { InferenceGenerator } from '../src/models/inference.ts';
 import { TrainingStep } from '../src/train/step.ts';
 import type { TrainConfig } from '../src/train/types.ts';
 import { Rng } from '../src/util/rng.ts';
-import { largestLayerBytes, receptiveRadius, upscaleTiled } from '../src/inference/tiling.ts';
+import { largestLayerBytes, planFor, receptiveRadius, upscaleTiled } from '../src/inference/tiling.ts';
 import { readImage, writeImage } from '../src/io/image.ts';
 import { drawChart } from '../src/demo/chart.ts';
 import { exportOnnx } from '../src/models/load.ts';
@@ -131,7 +131,9 @@ async function profile(rt: Runtime, fn: () => Promise<void>): Promise<{ entries:
 
 /** Whether a [n, h, w, 3] input runs as one pass: its largest activation fits one binding. */
 function fitsWhole(rt: Runtime, [n, h, w]: readonly number[]): boolean {
-  return n! * largestLayerBytes(PAPER_SRRESNET, w!, h!) <= Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+  // The largest tensor of a whole-image forward is the upsampled feature map before the tail conv.
+  const hrFeatures = PAPER_SRRESNET.scale ** 2 * largestLayerBytes(PAPER_SRRESNET, w!, h!);
+  return n! * hrFeatures <= Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
 }
 
 async function main(): Promise<void> {
@@ -184,14 +186,14 @@ async function main(): Promise<void> {
     res.impl = `reference: the top-left ${core}² core on a ${ww}×${wh} window`;
     call = async () => undefined;
   } else if (c.kind === 'gen' && !fitsWhole(rt, c.shape)) {
-    // Too big for one pass on this adapter: tiled, with the exact overlap (what upscale() does).
+    // Too big for one pass on this adapter: through the tile plan, as upscale() runs it.
     const model = new InferenceGenerator(rt, PAPER_SRRESNET, readF32File(join(dir!, 'weights-vivid.safetensors')));
     const [, h, w] = c.shape;
     const img = { width: w, height: h, channels: 3 as const, data: need(inputs, 'input').data };
-    let tiles = 0;
-    const run = () => upscaleTiled(rt, model, img, { onProgress: (_, total) => void (tiles = total) });
+    const plan = planFor(rt, PAPER_SRRESNET, w!, h!);
+    const run = () => upscaleTiled(rt, model, img);
     const y = await run();
-    res.impl = `upscaleTiled (${tiles} tiles, overlap = receptive field; whole image exceeds the binding limit)`;
+    res.impl = `upscaleTiled (${plan.regions.length} region(s), ${plan.regions.reduce((k, r) => k + r.bands.length, 0)} bands: the whole image exceeds the binding limit)`;
     out.set('output', { shape: [1, y.height, y.width, 3], data: y.data });
     call = async () => void (await run());
   } else if (c.kind === 'gen') {
