@@ -1,12 +1,9 @@
-// Temporal stabilisation of super-resolved video: the current SR frame's high-frequency detail
-// (SR minus the bilinearly upsampled LR frame) is blended with the previous output's detail,
-// warped to this frame, where the warp is reliable:
-//   out = sr + wgt · (prev − (sr − up(lr))),   wgt = alpha · exp(−(err / sigma)²)
-//   detail = out − up(lr)   (the next frame's `prev`, once warped)
-// Only detail is blended: the low frequencies stay the current frame's, so a misaligned or
-// stale previous frame cannot drag colours or edges, and the output keeps agreeing with its
-// LR input. `err` is the LR warp error from warp_error: |i0 − warped i1|, the largest over a
-// 3×3 neighbourhood so the mask also covers the blurred rim of an occlusion.
+// Temporal stabilisation of super-resolved video: the current SR frame is blended with the
+// previous output, warped to this frame, where the warp is reliable:
+//   out = sr + wgt · (prev − sr),   wgt = alpha · exp(−(err / sigma)²)
+// `err` is the LR warp error from warp_error: |i0 − warped i1|, the largest over a 3×3
+// neighbourhood so the mask also covers the blurred rim of an occlusion; where it is large
+// (occlusions, new content, a failed flow) the current frame shows through.
 
 override WG: u32 = 256;
 
@@ -14,11 +11,11 @@ struct Params {
   pixels: u32,  // output pixels (threads)
   w: u32,       // output width and height
   h: u32,
-  c: u32,       // blend: channels of sr, lr, prev
+  c: u32,       // blend: channels of sr and prev
   lw: u32,      // blend: LR (err) width and height; w / s, h / s
   lh: u32,
   s: u32,       // blend: HR pixels per LR pixel
-  alpha: f32,   // blend: weight of the previous detail where the warp is exact (0 = reset)
+  alpha: f32,   // blend: weight of the previous output where the warp is exact (0 = reset)
   sigma: f32,   // blend: warp error (luma, 0..255) at which the weight falls to alpha / e
 }
 
@@ -27,11 +24,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> err: array<f32>;
 @group(0) @binding(4) var<storage, read> sr: array<f32>;
-@group(0) @binding(5) var<storage, read> lr: array<f32>;
-@group(0) @binding(6) var<storage, read> prev: array<f32>;
-@group(0) @binding(7) var<storage, read> werr: array<f32>;
-@group(0) @binding(8) var<storage, read_write> out: array<f32>;
-@group(0) @binding(9) var<storage, read_write> detail: array<f32>;
+@group(0) @binding(5) var<storage, read> prev: array<f32>;
+@group(0) @binding(6) var<storage, read> werr: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
 //! include lib/grid.wgsl
 
@@ -54,7 +49,7 @@ fn warp_error(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 
 //! include lib/bilinear.wgsl
 
-// sr, prev, out, detail = [H, W, C]; lr = [H/s, W/s, C]; werr = [H/s, W/s].
+// sr, prev, out = [H, W, C]; werr = [H/s, W/s].
 @compute @workgroup_size(WG)
 fn blend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flat(gid, nwg);
@@ -64,11 +59,7 @@ fn blend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   let e = mix(mix(werr[t.i00], werr[t.i01], t.ax), mix(werr[t.i10], werr[t.i11], t.ax), t.ay) / p.sigma;
   let wgt = p.alpha * exp(-e * e);
   for (var k = 0u; k < p.c; k++) {
-    let c = p.c;
-    let up = mix(mix(lr[t.i00 * c + k], lr[t.i01 * c + k], t.ax), mix(lr[t.i10 * c + k], lr[t.i11 * c + k], t.ax), t.ay);
-    let i = o * c + k;
-    let v = sr[i] + wgt * (prev[i] - (sr[i] - up));
-    out[i] = v;
-    detail[i] = v - up;
+    let i = o * p.c + k;
+    out[i] = sr[i] + wgt * (prev[i] - sr[i]);
   }
 }

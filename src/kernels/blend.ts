@@ -1,4 +1,4 @@
-// Confidence-masked detail blending for temporal stabilisation (shaders/blend.wgsl).
+// Confidence-masked blending of the previous output for temporal stabilisation (shaders/blend.wgsl).
 
 import { grid1d } from '../graph/grid.ts';
 import type { Runtime } from '../graph/runtime.ts';
@@ -23,33 +23,25 @@ export function warpError(rt: Runtime, a: Tensor, b: Tensor): Tensor {
 export interface BlendInputs {
   /** The current SR frame [1, H, W, C]. */
   sr: Tensor;
-  /** Its LR input [1, H/s, W/s, C]. */
-  lr: Tensor;
-  /** The previous output's detail warped onto this frame [1, H, W, C]. */
+  /** The previous output warped onto this frame [1, H, W, C]. */
   prev: Tensor;
   /** LR warp error [1, H/s, W/s, 1] (luma, 0..255). */
   err: Tensor;
 }
 
-/**
- * out = sr + alpha·exp(−(err/sigma)²)·(prev − (sr − up(lr))) and detail = out − up(lr), with
- * up() bilinear. alpha = 0 returns sr itself and its detail (a reset).
- */
-export function blendDetail(rt: Runtime, x: BlendInputs, alpha: number, sigma: number): { out: Tensor; detail: Tensor } {
-  const [h, w, c] = imageDims('blendDetail', x.sr);
-  const [lh, lw, lc] = imageDims('blendDetail', x.lr);
+/** out = sr + alpha·exp(−(err/sigma)²)·(prev − sr); alpha = 0 returns sr itself (a reset). */
+export function blendPrevious(rt: Runtime, x: BlendInputs, alpha: number, sigma: number): Tensor {
+  const [h, w, c] = imageDims('blendPrevious', x.sr);
+  const [lh, lw, ec] = imageDims('blendPrevious', x.err);
   const s = w / lw;
-  if (lc !== c || !Number.isInteger(s) || lh * s !== h) throw new Error(`blendDetail: LR [${x.lr.shape}] is not SR [${x.sr.shape}] divided by an integer factor`);
-  if (x.prev.shape.join() !== x.sr.shape.join() || x.err.shape.join() !== [1, lh, lw, 1].join()) {
-    throw new Error(`blendDetail: prev [${x.prev.shape}] or err [${x.err.shape}] does not match SR [${x.sr.shape}] / LR [${x.lr.shape}]`);
-  }
-  if (!(alpha >= 0 && alpha <= 1) || !(sigma > 0)) throw new Error(`blendDetail: alpha ${alpha} must be in [0, 1] and sigma ${sigma} > 0`);
+  if (ec !== 1 || !Number.isInteger(s) || lh * s !== h) throw new Error(`blendPrevious: err [${x.err.shape}] is not one plane of SR [${x.sr.shape}] divided by an integer factor`);
+  if (x.prev.shape.join() !== x.sr.shape.join()) throw new Error(`blendPrevious: prev [${x.prev.shape}] does not match SR [${x.sr.shape}]`);
+  if (!(alpha >= 0 && alpha <= 1) || !(sigma > 0)) throw new Error(`blendPrevious: alpha ${alpha} must be in [0, 1] and sigma ${sigma} > 0`);
   const out = rt.empty([1, h, w, c]);
-  const detail = rt.empty([1, h, w, c]);
   const pixels = h * w;
   rt.run(
     { shader: 'blend', entry: 'blend', constants: { WG } },
-    { bind: { sr: x.sr, lr: x.lr, prev: x.prev, werr: x.err, out, detail }, uniforms: { pixels, w, h, c, lw, lh, s, alpha, sigma }, workgroups: grid1d(pixels, WG) },
+    { bind: { sr: x.sr, prev: x.prev, werr: x.err, out }, uniforms: { pixels, w, h, c, lw, lh, s, alpha, sigma }, workgroups: grid1d(pixels, WG) },
   );
-  return { out, detail };
+  return out;
 }

@@ -18,21 +18,18 @@ export function warpError(a: F64, b: F64, h: number, w: number): F64 {
   return e;
 }
 
-/** sr, prev = [h, w, c]; lr = [h/s, w/s, c]; err = [h/s, w/s]. Returns out and detail. */
-export function blendDetail(sr: F64, lr: F64, prev: F64, err: F64, h: number, w: number, c: number, s: number, alpha: number, sigma: number): { out: F64; detail: F64 } {
+/** sr, prev = [h, w, c]; err = [h/s, w/s]: sr + alpha·exp(−(err/sigma)²)·(prev − sr). */
+export function blendPrevious(sr: F64, prev: F64, err: F64, h: number, w: number, c: number, s: number, alpha: number, sigma: number): F64 {
   const lh = h / s, lw = w / s;
-  const out = new Float64Array(h * w * c), detail = new Float64Array(h * w * c);
+  const out = new Float64Array(h * w * c);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      const px = coarsePos(x, s), py = coarsePos(y, s);
-      const e = bilinear(err, lh, lw, 1, 0, px, py) / sigma;
+      const e = bilinear(err, lh, lw, 1, 0, coarsePos(x, s), coarsePos(y, s)) / sigma;
       const wgt = alpha * Math.exp(-e * e);
       for (let k = 0; k < c; k++) {
-        const up = bilinear(lr, lh, lw, c, k, px, py);
         const i = (y * w + x) * c + k;
-        out[i] = sr[i]! + wgt * (prev[i]! - (sr[i]! - up));
-        detail[i] = out[i]! - up;
+        out[i] = sr[i]! + wgt * (prev[i]! - sr[i]!);
       }
     }
-  return { out, detail };
+  return out;
 }

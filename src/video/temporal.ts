@@ -2,26 +2,28 @@
 // generator is untouched, so it works with every model):
 //   1. flow from the current LR frame to the previous one (Lucas–Kanade on LR luma, GPU);
 //   2. the LR warp error |Y_t − warp(Y_t−1)| (3×3 max) gives the confidence of the warp;
-//   3. the previous output's detail (output − bilinear-upsampled LR) is warped to this frame
-//      (flow upsampled ×scale on the fly) and blended with the current SR's detail:
-//        out = sr + alpha·exp(−(err/sigma)²)·(warped previous detail − current detail)
+//   3. the previous output is warped to this frame (flow upsampled ×scale on the fly, the
+//      output resampled with cubic convolution, so that warping it again and again does not
+//      blur it) and blended with the current SR frame:
+//        out = sr + alpha·exp(−(err/sigma)²)·(warped previous output − sr)
 //   4. at a scene cut (mean LR warp error above cutError, or a jump to cutRatio× the previous
 //      frame's) the blend restarts from the SR frame.
-// The output's detail is a recursive average along motion trajectories: what the generator
-// hallucinates differently every frame averages out, what it draws consistently stays, and the
-// low frequencies are always the current frame's.
+// The output is a recursive average along motion trajectories: what the generator hallucinates
+// differently every frame averages out, what it draws consistently stays. The whole frame is
+// blended, not only its detail above the upsampled LR: on Vid4 calendar a detail-only blend
+// left the LR frames' own aliasing flicker in the output and cost PSNR (README, Temporal mode).
 
 import type { Runtime } from '../graph/runtime.ts';
 import type { Tensor } from '../graph/tensor.ts';
 import type { RgbImage } from '../io/image.ts';
-import { blendDetail, warpError } from '../kernels/blend.ts';
+import { blendPrevious, warpError } from '../kernels/blend.ts';
 import { DEFAULT_FLOW, opticalFlow, type FlowOptions } from '../kernels/flow.ts';
 import { luma } from '../kernels/pyramid.ts';
 import { mean } from '../kernels/reduce.ts';
 import { warp } from '../kernels/warp.ts';
 
 export interface TemporalOptions {
-  /** Weight of the previous detail where the warp is exact (0..1). */
+  /** Weight of the previous output where the warp is exact (0..1). */
   alpha: number;
   /** LR warp error (luma, 0..255) at which that weight has fallen to alpha/e. */
   sigma: number;
@@ -33,7 +35,7 @@ export interface TemporalOptions {
   flow: FlowOptions;
 }
 
-export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.9, sigma: 40, cutError: 50, cutRatio: 3, flow: DEFAULT_FLOW };
+export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.8, sigma: 40, cutError: 50, cutRatio: 3, flow: DEFAULT_FLOW };
 
 export interface StabilizedFrame {
   image: RgbImage;
@@ -54,7 +56,7 @@ async function meanOf(rt: Runtime, t: Tensor): Promise<number> {
 }
 
 export class TemporalStabilizer {
-  private prev: { y: Tensor; detail: Tensor; lrShape: string; error: number } | null = null;
+  private prev: { y: Tensor; out: Tensor; lrShape: string; error: number } | null = null;
 
   constructor(
     readonly rt: Runtime,
@@ -72,7 +74,7 @@ export class TemporalStabilizer {
     }
     const tlr = tensorOf(rt, lr), tsr = tensorOf(rt, sr);
     const y = luma(rt, tlr);
-    let alpha = 0, err: Tensor, prevDetail: Tensor, meanError = NaN;
+    let alpha = 0, err: Tensor, prevOut: Tensor, meanError = NaN;
     if (this.prev && this.prev.lrShape === lrShape) {
       const flow = opticalFlow(rt, y, this.prev.y, this.opts.flow);
       const yw = warp(rt, this.prev.y, flow);
@@ -81,24 +83,24 @@ export class TemporalStabilizer {
       const o = this.opts, before = this.prev.error;
       const cut = meanError > o.cutError || (meanError > 2 && meanError > o.cutRatio * before);
       alpha = cut ? 0 : o.alpha;
-      prevDetail = alpha ? warp(rt, this.prev.detail, flow) : tsr;
+      prevOut = alpha ? warp(rt, this.prev.out, flow, 'cubic') : tsr;
       flow.dispose();
       yw.dispose();
     } else {
       err = rt.tensor([1, lr.height, lr.width, 1], new Float32Array(lr.width * lr.height));
-      prevDetail = tsr; // not read with alpha 0, but must be finite
+      prevOut = tsr; // not read with alpha 0, but must be finite
     }
-    const { out, detail } = blendDetail(rt, { sr: tsr, lr: tlr, prev: prevDetail, err }, alpha, this.opts.sigma);
+    const out = blendPrevious(rt, { sr: tsr, prev: prevOut, err }, alpha, this.opts.sigma);
     const data = await out.read();
     this.dropPrevious();
-    this.prev = { y, detail, lrShape, error: Number.isNaN(meanError) || alpha === 0 ? Infinity : meanError };
-    for (const t of new Set([tlr, tsr, err, prevDetail, out])) t.dispose();
+    this.prev = { y, out, lrShape, error: Number.isNaN(meanError) || alpha === 0 ? Infinity : meanError };
+    for (const t of new Set([tlr, tsr, err, prevOut])) t.dispose();
     return { image: { width: sr.width, height: sr.height, channels: sr.channels, data }, reset: alpha === 0, warpError: meanError };
   }
 
   private dropPrevious(): void {
     this.prev?.y.dispose();
-    this.prev?.detail.dispose();
+    this.prev?.out.dispose();
     this.prev = null;
   }
 

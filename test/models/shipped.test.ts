@@ -1,5 +1,6 @@
 // The models shipped in weights/ are what their cards say: each has a card, loads, and
-// reproduces the card's Set5 ×4 figures through our kernels; the default one beats bicubic.
+// reproduces the card's Set5 ×4 figures (and its colour figures, where it has them) through our
+// kernels; the default one beats bicubic.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { sharedPath } from '../helpers/shared.ts';
 interface Card {
   file: string;
   architecture: { generator: Record<string, unknown> };
-  evaluation: { set5_x4: { psnr_y: number; ssim_y: number; bicubic_psnr_y: number } };
+  evaluation: { set5_x4: { psnr_y: number; ssim_y: number; bicubic_psnr_y: number; bias_rgb?: number[]; delta_e?: number } };
 }
 
 describe('shipped models', () => {
@@ -25,7 +26,7 @@ describe('shipped models', () => {
   });
 
   for (const name of builtinModels()) {
-    it(`${name}: its card's Set5 ×4 PSNR-Y / SSIM-Y are reproduced`, async () => {
+    it(`${name}: its card's Set5 ×4 figures (PSNR-Y, SSIM-Y, colour) are reproduced`, async () => {
       const cardPath = join(WEIGHTS_DIR, `${name}.json`);
       expect(existsSync(cardPath), `${cardPath} (model card) is missing`).toBe(true);
       const card = JSON.parse(readFileSync(cardPath, 'utf8')) as Card;
@@ -44,6 +45,8 @@ describe('shipped models', () => {
       expect(Math.abs(report.mean.psnr_y - want.psnr_y)).toBeLessThanOrEqual(0.005);
       expect(Math.abs(report.mean.ssim_y - want.ssim_y)).toBeLessThanOrEqual(1e-4);
       expect(report.bicubic.mean.psnr_y).toBeCloseTo(want.bicubic_psnr_y, 6);
+      if (want.delta_e !== undefined) expect(Math.abs(report.mean.delta_e - want.delta_e)).toBeLessThanOrEqual(0.01);
+      want.bias_rgb?.forEach((b, c) => expect(Math.abs(report.mean.bias_rgb[c]! - b), `bias of channel ${'RGB'[c]}`).toBeLessThanOrEqual(0.01));
       if (name === DEFAULT_BUILTIN) expect(report.mean.psnr_y).toBeGreaterThan(report.bicubic.mean.psnr_y + 1);
     });
   }
