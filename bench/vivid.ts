@@ -23,7 +23,7 @@ import { InferenceGenerator } from '../src/models/inference.ts';
 import { TrainingStep } from '../src/train/step.ts';
 import type { TrainConfig } from '../src/train/types.ts';
 import { Rng } from '../src/util/rng.ts';
-import { largestLayerBytes, planFor, receptiveRadius, upscaleTiled } from '../src/inference/tiling.ts';
+import { bufferLimit, planFor, receptiveRadius, upscaleTiled } from '../src/inference/tiling.ts';
 import { readImage, writeImage } from '../src/io/image.ts';
 import { drawChart } from '../src/demo/chart.ts';
 import { exportOnnx } from '../src/models/load.ts';
@@ -129,11 +129,11 @@ async function profile(rt: Runtime, fn: () => Promise<void>): Promise<{ entries:
   return { entries, note: `${recorded.length} dispatches replayed one by one, ${total.toFixed(0)} ms in all (an empty sync, ${syncMs.toFixed(2)} ms, subtracted from each)` };
 }
 
-/** Whether a [n, h, w, 3] input runs as one pass: its largest activation fits one binding. */
+/** Whether a [n, h, w, 3] input runs as one pass: the tile plan, with each of the n images given
+ *  its share of a binding, needs one region and one band. */
 function fitsWhole(rt: Runtime, [n, h, w]: readonly number[]): boolean {
-  // The largest tensor of a whole-image forward is the upsampled feature map before the tail conv.
-  const hrFeatures = PAPER_SRRESNET.scale ** 2 * largestLayerBytes(PAPER_SRRESNET, w!, h!);
-  return n! * hrFeatures <= Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+  const plan = planFor(rt, PAPER_SRRESNET, w!, h!, { maxBufferBytes: bufferLimit(rt) / n! });
+  return plan.regions.length === 1 && plan.regions[0]!.bands.length === 1;
 }
 
 async function main(): Promise<void> {

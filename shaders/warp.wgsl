@@ -37,15 +37,21 @@ fn flow_at(x: u32, y: u32) -> vec2<f32> {
   return s * mix(mix(flow_vec(t.i00), flow_vec(t.i01), t.ax), mix(flow_vec(t.i10), flow_vec(t.i11), t.ax), t.ay);
 }
 
+// Where output pixel o reads src: its position moved by the flow, clamped to the image.
+fn source_pos(o: u32) -> vec2<f32> {
+  let x = o % p.w;
+  let y = o / p.w;
+  let f = flow_at(x, y);
+  return clamp(vec2<f32>(f32(x) + f.x, f32(y) + f.y), vec2<f32>(0.0), vec2<f32>(f32(p.w - 1u), f32(p.h - 1u)));
+}
+
 // src, dst = [H, W, C]; flow = [H/s, W/s, 2].
 @compute @workgroup_size(WG)
 fn warp(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flat(gid, nwg);
   if (o >= p.pixels) { return; }
-  let x = o % p.w;
-  let y = o / p.w;
-  let f = flow_at(x, y);
-  let t = tap(f32(x) + f.x, f32(y) + f.y, p.w, p.h);
+  let q = source_pos(o);
+  let t = tap(q.x, q.y, p.w, p.h);
   for (var k = 0u; k < p.c; k++) {
     let top = mix(src[t.i00 * p.c + k], src[t.i01 * p.c + k], t.ax);
     let bottom = mix(src[t.i10 * p.c + k], src[t.i11 * p.c + k], t.ax);
@@ -76,15 +82,11 @@ fn cubic_row(k: u32, y: u32, xs: vec4<u32>, wx: vec4<f32>) -> f32 {
 fn warp_cubic(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flat(gid, nwg);
   if (o >= p.pixels) { return; }
-  let x = o % p.w;
-  let y = o / p.w;
-  let f = flow_at(x, y);
-  let fx = clamp(f32(x) + f.x, 0.0, f32(p.w - 1u));
-  let fy = clamp(f32(y) + f.y, 0.0, f32(p.h - 1u));
-  let xs = cubic_taps(fx, p.w);
-  let ys = cubic_taps(fy, p.h);
-  let wx = cubic_weights(fx - floor(fx));
-  let wy = cubic_weights(fy - floor(fy));
+  let q = source_pos(o);
+  let xs = cubic_taps(q.x, p.w);
+  let ys = cubic_taps(q.y, p.h);
+  let wx = cubic_weights(fract(q.x));
+  let wy = cubic_weights(fract(q.y));
   for (var k = 0u; k < p.c; k++) {
     dst[o * p.c + k] = dot(wy, vec4<f32>(cubic_row(k, ys.x, xs, wx), cubic_row(k, ys.y, xs, wx), cubic_row(k, ys.z, xs, wx), cubic_row(k, ys.w, xs, wx)));
   }

@@ -31,7 +31,7 @@ export interface TileOptions {
 }
 
 /** The largest buffer one GPU binding may be: every tensor of a region or band must fit it. */
-function bufferLimit(rt: Runtime, opts: { maxBufferBytes?: number } = {}): number {
+export function bufferLimit(rt: Runtime, opts: { maxBufferBytes?: number } = {}): number {
   return Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize, opts.maxBufferBytes ?? Infinity);
 }
 
