@@ -1,9 +1,10 @@
 // Temporal stabilisation of super-resolved video: the current SR frame is blended with the
 // previous output, warped to this frame, where the warp is reliable:
 //   out = sr + wgt · (prev − sr),   wgt = alpha · exp(−(err / sigma)²)
-// `err` is the LR warp error from warp_error: |i0 − warped i1|, the largest over a 3×3
-// neighbourhood so the mask also covers the blurred rim of an occlusion; where it is large
-// (occlusions, new content, a failed flow) the current frame shows through.
+// `err` is an LR-sized map of how far prev is from trustworthy, built from warp_error maps
+// (|a − b|, the largest over a 3×3 neighbourhood, so the mask also covers the blurred rim of an
+// occlusion; src/video/temporal.ts says which): where it is large (occlusions, new content, a
+// failed flow) the current frame shows through.
 
 override WG: u32 = 256;
 
@@ -16,7 +17,7 @@ struct Params {
   lh: u32,
   s: u32,       // blend: HR pixels per LR pixel
   alpha: f32,   // blend: weight of the previous output where the warp is exact (0 = reset)
-  sigma: f32,   // blend: warp error (luma, 0..255) at which the weight falls to alpha / e
+  sigma: f32,   // blend: err (luma, 0..255) at which the weight falls to alpha / e
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -30,7 +31,7 @@ struct Params {
 
 //! include lib/grid.wgsl
 
-// a, b, err = [H, W] planes (a: current luma, b: the previous luma warped onto it).
+// a, b, err = [H, W] planes (e.g. the current luma and the previous one warped onto it).
 @compute @workgroup_size(WG)
 fn warp_error(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flat(gid, nwg);

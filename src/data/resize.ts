@@ -75,6 +75,17 @@ export function contributions(inLength: number, outLength: number, scale: number
   return { outLength, taps, index, weight };
 }
 
+/** The resize along one axis as a dense matrix: outLength rows of inLength weights (the
+ *  clamped border taps folded onto the edge pixels), so that out = M·in. */
+export function resizeMatrix(inLength: number, outLength: number, scale: number): Float64Array[] {
+  const c = contributions(inLength, outLength, scale);
+  return Array.from({ length: outLength }, (_, o) => {
+    const row = new Float64Array(inLength);
+    for (let j = 0; j < c.taps; j++) row[c.index[o * c.taps + j]!] += c.weight[o * c.taps + j]!;
+    return row;
+  });
+}
+
 export interface ImresizeOptions {
   /** Default true, as in MATLAB. Only matters when shrinking. */
   antialias?: boolean;

@@ -25,7 +25,7 @@ export interface BlendInputs {
   sr: Tensor;
   /** The previous output warped onto this frame [1, H, W, C]. */
   prev: Tensor;
-  /** LR warp error [1, H/s, W/s, 1] (luma, 0..255). */
+  /** How unreliable prev is, at LR size [1, H/s, W/s, 1] (luma, 0..255). */
   err: Tensor;
 }
 

@@ -1,41 +1,55 @@
 // Temporal stabilisation of super-resolved video, a post-process on each SR frame (the
 // generator is untouched, so it works with every model):
 //   1. flow from the current LR frame to the previous one (Lucas–Kanade on LR luma, GPU);
-//   2. the LR warp error |Y_t − warp(Y_t−1)| (3×3 max) gives the confidence of the warp;
-//   3. the previous output is warped to this frame (flow upsampled ×scale on the fly, the
+//   2. the previous output is warped to this frame (flow upsampled ×scale on the fly, the
 //      output resampled with cubic convolution, so that warping it again and again does not
-//      blur it) and blended with the current SR frame:
-//        out = sr + alpha·exp(−(err/sigma)²)·(warped previous output − sr)
-//   4. at a scene cut (mean LR warp error above cutError, or a jump to cutRatio× the previous
-//      frame's) the blend restarts from the SR frame.
+//      blur it);
+//   3. confidence: how much worse the warped previous output explains the current LR frame
+//      than the current SR frame does, err = max(0, E(warped) − E(sr)) with E(x) = |Y(D·x) − Y_lr|
+//      (D the bicubic downscale, 3×3 max). Stale content — a failed flow, an occlusion, a
+//      change of light — disagrees with the LR frame; detail that no frame resolves (the LR
+//      frames' aliasing) costs the SR frame as much and blends;
+//   4. out = sr + alpha·exp(−(err/sigma)²)·(warped previous output − sr);
+//   5. the blend is back-projected onto the current LR frame (src/kernels/backproject.ts): a
+//      share `backProjection` of what its downscale says differently from the LR frame is put
+//      back, so detail that the warps carry and the LR frames confirm accumulates over frames
+//      (a multi-frame reconstruction), and errors that the blend carried over fade;
+//   6. at a scene cut (mean LR warp error |Y_t − warp(Y_t−1)| above cutError, or a jump to
+//      cutRatio× the previous frame's) the blend restarts from the SR frame.
 // The output is a recursive average along motion trajectories: what the generator hallucinates
 // differently every frame averages out, what it draws consistently stays. The whole frame is
 // blended, not only its detail above the upsampled LR: on Vid4 calendar a detail-only blend
-// left the LR frames' own aliasing flicker in the output and cost PSNR (README, Temporal mode).
+// left the LR frames' own aliasing flicker in the output (README, Temporal mode).
 
 import type { Runtime } from '../graph/runtime.ts';
 import type { Tensor } from '../graph/tensor.ts';
 import type { RgbImage } from '../io/image.ts';
+import { BackProjector } from '../kernels/backproject.ts';
 import { blendPrevious, warpError } from '../kernels/blend.ts';
+import { axpby, clamp } from '../kernels/elementwise.ts';
 import { DEFAULT_FLOW, opticalFlow, type FlowOptions } from '../kernels/flow.ts';
 import { luma } from '../kernels/pyramid.ts';
 import { mean } from '../kernels/reduce.ts';
 import { warp } from '../kernels/warp.ts';
 
 export interface TemporalOptions {
-  /** Weight of the previous output where the warp is exact (0..1). */
+  /** Weight of the previous output where it explains the LR frame as well as the SR frame (0..1). */
   alpha: number;
-  /** LR warp error (luma, 0..255) at which that weight has fallen to alpha/e. */
+  /** Excess LR disagreement (luma, 0..255) of the warped previous output over the SR frame's
+   *  at which that weight has fallen to alpha/e. */
   sigma: number;
   /** Mean LR warp error (luma) above which a frame always starts a new scene. */
   cutError: number;
   /** A frame also starts a new scene when its mean warp error jumps to this many times the
    *  previous frame's (and above 2 luma levels): aliasing makes the error level scene-dependent. */
   cutRatio: number;
+  /** Share (0..1) of the output's disagreement with the LR frame projected away each frame;
+   *  0 = none, 1 = the output's downscale is the LR frame. */
+  backProjection: number;
   flow: FlowOptions;
 }
 
-export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.8, sigma: 40, cutError: 50, cutRatio: 3, flow: DEFAULT_FLOW };
+export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.9, sigma: 15, cutError: 50, cutRatio: 3, backProjection: 0.75, flow: DEFAULT_FLOW };
 
 export interface StabilizedFrame {
   image: RgbImage;
@@ -57,12 +71,14 @@ async function meanOf(rt: Runtime, t: Tensor): Promise<number> {
 
 export class TemporalStabilizer {
   private prev: { y: Tensor; out: Tensor; lrShape: string; error: number } | null = null;
+  private projector: BackProjector | null = null;
 
   constructor(
     readonly rt: Runtime,
     readonly opts: TemporalOptions = DEFAULT_TEMPORAL,
   ) {
     if (!(opts.alpha >= 0 && opts.alpha <= 1)) throw new Error(`temporal alpha ${opts.alpha} must be in [0, 1]`);
+    if (!(opts.backProjection >= 0 && opts.backProjection <= 1)) throw new Error(`temporal backProjection ${opts.backProjection} must be in [0, 1]`);
   }
 
   /** Stabilise SR frame `sr` of LR frame `lr` against the frames given before. */
@@ -74,7 +90,8 @@ export class TemporalStabilizer {
     }
     const tlr = tensorOf(rt, lr), tsr = tensorOf(rt, sr);
     const y = luma(rt, tlr);
-    let alpha = 0, err: Tensor, prevOut: Tensor, meanError = NaN;
+    const projector = this.projectorFor(lr, sr.width / lr.width);
+    let alpha = 0, err: Tensor, prevOut: Tensor = tsr, meanError = NaN;
     if (this.prev && this.prev.lrShape === lrShape) {
       const flow = opticalFlow(rt, y, this.prev.y, this.opts.flow);
       const yw = warp(rt, this.prev.y, flow);
@@ -83,19 +100,30 @@ export class TemporalStabilizer {
       const o = this.opts, before = this.prev.error;
       const cut = meanError > o.cutError || (meanError > 2 && meanError > o.cutRatio * before);
       alpha = cut ? 0 : o.alpha;
-      prevOut = alpha ? warp(rt, this.prev.out, flow, 'cubic') : tsr;
+      if (alpha) {
+        prevOut = warp(rt, this.prev.out, flow, 'cubic');
+        err.dispose();
+        err = excessDisagreement(rt, projector, y, prevOut, tsr);
+      }
       flow.dispose();
       yw.dispose();
     } else {
-      err = rt.tensor([1, lr.height, lr.width, 1], new Float32Array(lr.width * lr.height));
-      prevOut = tsr; // not read with alpha 0, but must be finite
+      err = rt.tensor([1, lr.height, lr.width, 1], new Float32Array(lr.width * lr.height)); // not read with alpha 0, but must be finite
     }
-    const out = blendPrevious(rt, { sr: tsr, prev: prevOut, err }, alpha, this.opts.sigma);
+    const blended = blendPrevious(rt, { sr: tsr, prev: prevOut, err }, alpha, this.opts.sigma);
+    const out = this.opts.backProjection ? projector.project(blended, tlr, this.opts.backProjection) : blended;
     const data = await out.read();
     this.dropPrevious();
     this.prev = { y, out, lrShape, error: Number.isNaN(meanError) || alpha === 0 ? Infinity : meanError };
-    for (const t of new Set([tlr, tsr, err, prevOut])) t.dispose();
+    for (const t of new Set([tlr, tsr, err, prevOut, blended])) if (t !== out) t.dispose();
     return { image: { width: sr.width, height: sr.height, channels: sr.channels, data }, reset: alpha === 0, warpError: meanError };
+  }
+
+  private projectorFor(lr: RgbImage, scale: number): BackProjector {
+    const p = this.projector;
+    if (p && p.lrHeight === lr.height && p.lrWidth === lr.width && p.scale === scale) return p;
+    p?.dispose();
+    return (this.projector = new BackProjector(this.rt, lr.height, lr.width, scale));
   }
 
   private dropPrevious(): void {
@@ -111,5 +139,26 @@ export class TemporalStabilizer {
 
   dispose(): void {
     this.dropPrevious();
+    this.projector?.dispose();
+    this.projector = null;
   }
+}
+
+/** E(x) = |Y(D·x) − y| (3×3 max): how far an HR frame's downscale is from the LR luma y. */
+function lrDisagreement(rt: Runtime, projector: BackProjector, y: Tensor, hr: Tensor): Tensor {
+  const down = projector.downscale(hr);
+  const yd = luma(rt, down);
+  const e = warpError(rt, y, yd);
+  down.dispose();
+  yd.dispose();
+  return e;
+}
+
+/** max(0, E(candidate) − E(sr)): what the candidate gets wrong about the LR frame beyond the SR frame. */
+function excessDisagreement(rt: Runtime, projector: BackProjector, y: Tensor, candidate: Tensor, sr: Tensor): Tensor {
+  const [ec, es] = [lrDisagreement(rt, projector, y, candidate), lrDisagreement(rt, projector, y, sr)];
+  const d = axpby(rt, ec, es, 1, -1);
+  const excess = clamp(rt, d, 0, 255);
+  for (const t of [ec, es, d]) t.dispose();
+  return excess;
 }

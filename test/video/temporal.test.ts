@@ -44,6 +44,32 @@ describe('temporal mode', () => {
       meter.dispose();
     }));
 
+  it('follows a change of light instead of dragging the previous frames along', () =>
+    seeded('temporal-light', async (rng) => {
+      const rt = await gpu();
+      const [w, h] = [29, 23];
+      const a = scene(rng, w, h);
+      // The scene brightens by 10 levels a frame: a steady warp, a stale previous output.
+      const lit = (img: RgbImage, t: number): RgbImage => ({ ...img, data: img.data.map((v) => v + (10 / 255) * t) });
+      const bias = async (opts: Partial<typeof DEFAULT_TEMPORAL>) => {
+        const st = new TemporalStabilizer(rt, { ...DEFAULT_TEMPORAL, ...opts });
+        let last = 0;
+        for (let t = 0; t < 6; t++) {
+          const hr = lit(a(t, S), t);
+          const out = (await st.process(lit(a(t, 1), t), noisy(rng, hr))).image;
+          last = (out.data.reduce((s, v, i) => s + v - hr.data[i]!, 0) / out.data.length) * 255;
+        }
+        st.dispose();
+        return last;
+      };
+      // Mean output − truth at the last frame, in levels: near 0 by default; a blend that
+      // trusted the warp everywhere, with nothing pulling it to the LR frame, lags by levels.
+      const got = await bias({});
+      const blind = await bias({ sigma: 1e6, backProjection: 0 });
+      expect(Math.abs(got), `default lags ${got.toFixed(2)} levels`).toBeLessThan(1.5);
+      expect(blind, `a blind blend lags ${blind.toFixed(2)} levels`).toBeLessThan(-5);
+    }));
+
   it('reports the mean of the LR warp error map (reduced on the GPU) as warpError', () =>
     seeded('temporal-error', async (rng) => {
       const rt = await gpu();

@@ -150,7 +150,7 @@ describe.skipIf(!ready)('web page in headless chromium (WebGPU on SwiftShader)',
     await page.close();
   }, 120_000);
 
-  it('runs the temporal mode (flow, warp, warp error, blend) like the Node engine, scene cut included', () =>
+  it('runs the temporal mode (flow, warp, blend, back-projection) like the Node engine, scene cut included', () =>
     seeded('web-temporal', async (rng) => {
       // 6 frames of 23×17 → 46×34: scene a for frames 0..3, a cut to scene b at 4.
       const [w, h, s] = [23, 17, 2];

@@ -1,0 +1,129 @@
+// Back-projection onto a low-resolution frame (shaders/backproject.wgsl): what an HR image's
+// MATLAB bicubic downscale D says differently from the LR frame is put back,
+//   x ← x + β·Dᵀ(DDᵀ)⁻¹(lr − D·x).
+// β = 1 is the orthogonal projection onto {x : D·x = lr}, the nearest image whose downscale is
+// the LR frame: when lr = D·(true frame) it is never farther from the true frame than x was.
+// D is separable (Dh ⊗ Dw), hence so are Dᵀ and (DDᵀ)⁻¹ = (DhDhᵀ)⁻¹ ⊗ (DwDwᵀ)⁻¹: every operator
+// is two banded 1-D passes; the Gram inverses are dense but LR-sized (144² and 180² for Vid4).
+
+import { resizeMatrix } from '../data/resize.ts';
+import { grid1d } from '../graph/grid.ts';
+import type { Runtime } from '../graph/runtime.ts';
+import type { Tensor } from '../graph/tensor.ts';
+import { axpby } from './elementwise.ts';
+import { imageDims } from './pyramid.ts';
+
+const WG = 256;
+
+/** A matrix [rows, cols] on the GPU as a band: per row its first column, then `taps` weights. */
+export interface BandMatrix {
+  rows: number;
+  cols: number;
+  taps: number;
+  tensor: Tensor;
+}
+
+/** Upload dense rows (all of one length) as the narrowest band that holds their nonzeros. */
+export function bandMatrix(rt: Runtime, m: Float64Array[]): BandMatrix {
+  const cols = m[0]!.length;
+  const spans = m.map((row) => {
+    const nz = [...row.keys()].filter((j) => row[j] !== 0);
+    return nz.length ? [nz[0]!, nz[nz.length - 1]!] : [0, 0];
+  });
+  const taps = Math.max(...spans.map(([a, b]) => b! - a! + 1));
+  const data = new Float32Array(m.length * (taps + 1));
+  m.forEach((row, i) => {
+    const first = Math.min(spans[i]![0]!, cols - taps);
+    data[i * (taps + 1)] = first;
+    for (let t = 0; t < taps; t++) data[i * (taps + 1) + 1 + t] = row[first + t]!;
+  });
+  return { rows: m.length, cols, taps, tensor: rt.tensor([m.length, taps + 1], data) };
+}
+
+/** M applied along axis 0 (the rows: H → M.rows) or 1 (the columns: W → M.rows) of x [1, H, W, C]. */
+export function applyBand(rt: Runtime, x: Tensor, m: BandMatrix, axis: 0 | 1): Tensor {
+  const [h, w, c] = imageDims('applyBand', x);
+  if ((axis === 0 ? h : w) !== m.cols) throw new Error(`applyBand: a matrix of ${m.cols} columns cannot act on axis ${axis} of [${x.shape}]`);
+  const oh = axis === 0 ? m.rows : h, ow = axis === 1 ? m.rows : w;
+  const out = rt.empty([1, oh, ow, c]);
+  const pixels = oh * ow;
+  rt.run(
+    { shader: 'backproject', entry: 'band_axis', constants: { WG } },
+    { bind: { src: x, band: m.tensor, dst: out }, uniforms: { pixels, w, h, c, ow, oh, axis, taps: m.taps }, workgroups: grid1d(pixels, WG) },
+  );
+  return out;
+}
+
+const transpose = (m: Float64Array[]) => Array.from({ length: m[0]!.length }, (_, j) => Float64Array.from(m, (row) => row[j]!));
+
+/** (M·Mᵀ)⁻¹ in float64, by Gauss–Jordan elimination with partial pivoting. */
+export function inverseGram(m: Float64Array[]): Float64Array[] {
+  const n = m.length;
+  const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, k) => s + v * b[k]!, 0);
+  const a = m.map((r, i) => Float64Array.from({ length: 2 * n }, (_, j) => (j < n ? dot(r, m[j]!) : j - n === i ? 1 : 0)));
+  for (let i = 0; i < n; i++) {
+    let p = i;
+    for (let k = i + 1; k < n; k++) if (Math.abs(a[k]![i]!) > Math.abs(a[p]![i]!)) p = k;
+    [a[i], a[p]] = [a[p]!, a[i]!];
+    const pivot = a[i]!, inv = 1 / pivot[i]!;
+    for (let j = 0; j < 2 * n; j++) pivot[j]! *= inv;
+    for (let r = 0; r < n; r++) {
+      const f = a[r]![i]!;
+      if (r !== i && f !== 0) for (let j = 0; j < 2 * n; j++) a[r]![j]! -= f * pivot[j]!;
+    }
+  }
+  return a.map((r) => r.slice(n));
+}
+
+/** The operators of one frame size: D, (DDᵀ)⁻¹ and Dᵀ per axis, uploaded once. */
+export class BackProjector {
+  private readonly down: [BandMatrix, BandMatrix];
+  private readonly gramInverse: [BandMatrix, BandMatrix];
+  private readonly up: [BandMatrix, BandMatrix];
+
+  constructor(
+    readonly rt: Runtime,
+    readonly lrHeight: number,
+    readonly lrWidth: number,
+    readonly scale: number,
+  ) {
+    if (!Number.isInteger(scale) || scale < 1) throw new Error(`BackProjector: scale ${scale} must be a whole number ≥ 1`);
+    const d = [lrHeight, lrWidth].map((n) => resizeMatrix(n * scale, n, 1 / scale));
+    this.down = [bandMatrix(rt, d[0]!), bandMatrix(rt, d[1]!)];
+    this.gramInverse = [bandMatrix(rt, inverseGram(d[0]!)), bandMatrix(rt, inverseGram(d[1]!))];
+    this.up = [bandMatrix(rt, transpose(d[0]!)), bandMatrix(rt, transpose(d[1]!))];
+  }
+
+  /** D·x: x [1, H, W, C] downscaled to the LR size (MATLAB bicubic, antialiased). */
+  downscale(x: Tensor): Tensor {
+    const [h, w] = imageDims('BackProjector', x);
+    if (h !== this.lrHeight * this.scale || w !== this.lrWidth * this.scale) throw new Error(`BackProjector: image [${x.shape}] is not ${this.lrWidth}×${this.lrHeight} ×${this.scale}`);
+    return this.pass(x, this.down);
+  }
+
+  /** x [1, H, W, C] + strength·Dᵀ(DDᵀ)⁻¹(lr − D·x), lr = [1, H/scale, W/scale, C]. */
+  project(x: Tensor, lr: Tensor, strength: number): Tensor {
+    const [lh, lw, lc] = imageDims('BackProjector', lr);
+    if (lh !== this.lrHeight || lw !== this.lrWidth || lc !== x.shape[3]) throw new Error(`BackProjector: image [${x.shape}] and LR [${lr.shape}] are not ${this.lrWidth}×${this.lrHeight} ×${this.scale}`);
+    const rt = this.rt;
+    const down = this.downscale(x);
+    const residual = axpby(rt, lr, down, 1, -1);
+    const coefficients = this.pass(residual, this.gramInverse);
+    const correction = this.pass(coefficients, this.up);
+    const out = axpby(rt, x, correction, 1, strength);
+    for (const t of [down, residual, coefficients, correction]) t.dispose();
+    return out;
+  }
+
+  /** A separable operator: rows, then columns. */
+  private pass(t: Tensor, [rows, cols]: [BandMatrix, BandMatrix]): Tensor {
+    const a = applyBand(this.rt, t, rows, 0);
+    const b = applyBand(this.rt, a, cols, 1);
+    a.dispose();
+    return b;
+  }
+
+  dispose(): void {
+    for (const m of [...this.down, ...this.gramInverse, ...this.up]) m.tensor.dispose();
+  }
+}
