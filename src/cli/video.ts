@@ -32,7 +32,7 @@ export const spec = {
     fps: { type: 'string', value: '<R>', help: 'frame rate for a folder input (default 24)' },
     overlap: { type: 'string', value: '<N>', help: 'LR pixels of context per tile side' },
     ffmpeg: { type: 'string', value: '<path>', help: 'ffmpeg executable (default: ffmpeg on PATH)' },
-    temporal: { type: 'boolean', help: 'stabilise texture across frames (motion-compensated blend of the previous\noutput, reset at scene cuts; README "Temporal mode"); on by default' },
+    temporal: { type: 'boolean', help: 'stabilise texture across frames (motion-compensated blend of the previous\noutput, back-projected onto each LR frame, reset at scene cuts; README "Temporal mode"); on by default' },
     'no-temporal': { type: 'boolean', help: 'frame by frame: every frame upscaled on its own' },
     'side-by-side': { type: 'boolean', help: 'write frame-by-frame | temporal next to each other (twice as wide)' },
     overwrite: { type: 'boolean', help: 'replace an existing output file' },
