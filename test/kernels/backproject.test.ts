@@ -53,6 +53,22 @@ describe('banded matrix along an image axis', () => {
   });
 });
 
+describe('inverseGram', () => {
+  it('(M·Mᵀ)⁻¹ of a random banded M times M·Mᵀ is the identity; a zero row is refused', () =>
+    seeded('backproject-gram', (rng) => {
+      // Rows 1..8, each with its own column 3i weighted up: independent, so M·Mᵀ is invertible.
+      const m = randomBanded(rng, 9, 31, 7).slice(1).map((row, i) => ((row[3 * i]! += 5), row));
+      const n = m.length;
+      const g = m.map((a) => Float64Array.from(m, (b) => a.reduce((s, v, k) => s + v * b[k]!, 0)));
+      const inv = K.inverseGram(m);
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(g[i]!.reduce((s, v, k) => s + v * inv[k]![j]!, 0) - (i === j ? 1 : 0)));
+      expect(worst).toBeLessThan(1e-9);
+      expect(() => K.inverseGram([new Float64Array(4), Float64Array.of(1, 0, 0, 0)])).toThrow(/singular at row 0/);
+    }));
+});
+
 // The downscale the projector must satisfy, from the MATLAB-exact imresize (src/data/resize.ts).
 const downscale = (x: ArrayLike<number>, h: number, w: number, s: number) =>
   imresize({ width: w, height: h, channels: 3, data: Float32Array.from(x) }, 1 / s).data;
