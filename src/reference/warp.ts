@@ -1,6 +1,8 @@
 // Float64 CPU references for shaders/warp.wgsl, and the bilinear sampling the flow and blend
 // references share: positions in pixel-centre coordinates, clamped to the edge.
 
+import { cubic as keys } from '../data/resize.ts';
+
 export type F64 = Float64Array;
 
 /** Channel k of x = [h, w, c] at real position (px, py). */
@@ -11,12 +13,6 @@ export function bilinear(x: ArrayLike<number>, h: number, w: number, c: number, 
   const ax = fx - x0, ay = fy - y0;
   const v = (yy: number, xx: number) => x[(yy * w + xx) * c + k]!;
   return (1 - ay) * ((1 - ax) * v(y0, x0) + ax * v(y0, x1)) + ay * ((1 - ax) * v(y1, x0) + ax * v(y1, x1));
-}
-
-/** Keys' cubic convolution kernel, a = −0.5. */
-function keys(d: number): number {
-  const t = Math.abs(d);
-  return t < 1 ? 1.5 * t ** 3 - 2.5 * t ** 2 + 1 : t < 2 ? -0.5 * t ** 3 + 2.5 * t ** 2 - 4 * t + 2 : 0;
 }
 
 /** Channel k of x = [h, w, c] at real position (px, py), cubic convolution over 4×4 taps; the

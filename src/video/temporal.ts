@@ -91,32 +91,37 @@ export class TemporalStabilizer {
     const tlr = tensorOf(rt, lr), tsr = tensorOf(rt, sr);
     const y = luma(rt, tlr);
     const projector = this.projectorFor(lr, sr.width / lr.width);
-    let alpha = 0, err: Tensor, prevOut: Tensor = tsr, meanError = NaN;
+    // A reset (the first frame, a new size, a scene cut) keeps the SR frame as the blend.
+    let blended = tsr, reset = true, meanError = NaN;
     if (this.prev && this.prev.lrShape === lrShape) {
-      const flow = opticalFlow(rt, y, this.prev.y, this.opts.flow);
-      const yw = warp(rt, this.prev.y, flow);
-      err = warpError(rt, y, yw);
-      meanError = await meanOf(rt, err);
-      const o = this.opts, before = this.prev.error;
-      const cut = meanError > o.cutError || (meanError > 2 && meanError > o.cutRatio * before);
-      alpha = cut ? 0 : o.alpha;
-      if (alpha) {
-        prevOut = warp(rt, this.prev.out, flow, 'cubic');
+      const o = this.opts, flow = opticalFlow(rt, y, this.prev.y, o.flow);
+      meanError = await this.meanWarpError(y, flow);
+      reset = meanError > o.cutError || (meanError > 2 && meanError > o.cutRatio * this.prev.error);
+      if (!reset) {
+        const warped = warp(rt, this.prev.out, flow, 'cubic');
+        const err = excessDisagreement(rt, projector, y, warped, tsr);
+        blended = blendPrevious(rt, { sr: tsr, prev: warped, err }, o.alpha, o.sigma);
+        warped.dispose();
         err.dispose();
-        err = excessDisagreement(rt, projector, y, prevOut, tsr);
       }
       flow.dispose();
-      yw.dispose();
-    } else {
-      err = rt.tensor([1, lr.height, lr.width, 1], new Float32Array(lr.width * lr.height)); // not read with alpha 0, but must be finite
     }
-    const blended = blendPrevious(rt, { sr: tsr, prev: prevOut, err }, alpha, this.opts.sigma);
     const out = this.opts.backProjection ? projector.project(blended, tlr, this.opts.backProjection) : blended;
     const data = await out.read();
     this.dropPrevious();
-    this.prev = { y, out, lrShape, error: Number.isNaN(meanError) || alpha === 0 ? Infinity : meanError };
-    for (const t of new Set([tlr, tsr, err, prevOut, blended])) if (t !== out) t.dispose();
-    return { image: { width: sr.width, height: sr.height, channels: sr.channels, data }, reset: alpha === 0, warpError: meanError };
+    this.prev = { y, out, lrShape, error: reset ? Infinity : meanError };
+    for (const t of new Set([tlr, tsr, blended])) if (t !== out) t.dispose();
+    return { image: { width: sr.width, height: sr.height, channels: sr.channels, data }, reset, warpError: meanError };
+  }
+
+  /** Mean |y − warp(previous luma)|, 3×3 max: what decides a scene cut. */
+  private async meanWarpError(y: Tensor, flow: Tensor): Promise<number> {
+    const yw = warp(this.rt, this.prev!.y, flow);
+    const err = warpError(this.rt, y, yw);
+    const m = await meanOf(this.rt, err);
+    yw.dispose();
+    err.dispose();
+    return m;
   }
 
   private projectorFor(lr: RgbImage, scale: number): BackProjector {
