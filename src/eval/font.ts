@@ -140,3 +140,20 @@ export function drawText(img: RgbImage, text: string, x: number, y: number, opts
     });
   });
 }
+
+/**
+ * `text` in white on a dark box whose top-left corner is at (x, y), a margin of `scale` pixels
+ * round the ink: readable on any picture (a label burnt into video frames).
+ */
+export function drawLabel(img: RgbImage, text: string, x: number, y: number, scale = 1): void {
+  const pad = 2 * scale;
+  const [w, h] = [textWidth(text, scale) + 2 * pad, GLYPH_HEIGHT * scale + 2 * pad];
+  for (let py = Math.max(0, y); py < Math.min(img.height, y + h); py++) {
+    for (let px = Math.max(0, x); px < Math.min(img.width, x + w); px++) {
+      for (let c = 0; c < 3; c++) img.data[(py * img.width + px) * img.channels + c] = LABEL_BOX;
+    }
+  }
+  drawText(img, text, x + pad, y + pad, { scale, colour: [1, 1, 1] });
+}
+
+const LABEL_BOX = 0.1;

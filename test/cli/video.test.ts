@@ -7,7 +7,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../../src/index.ts';
-import { readImage } from '../../src/io/image.ts';
+import { quantize8, readImage } from '../../src/io/image.ts';
+import { sideBySideImage } from '../../src/cli/video.ts';
 import { audioArgs, findExecutable } from '../../src/video/ffmpeg.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { hasShared, sharedPath } from '../helpers/shared.ts';
@@ -80,6 +81,11 @@ describe.skipIf(!haveTools)('vivid video', () => {
     expect(row(b, 0)).toEqual(row(a, 0));
     expect(row(b, 720)).toEqual(row(t, 0));
     expect(row(t, 0)).not.toEqual(row(a, 0));
+    // The two halves are the two outputs, labelled in their top-left corners.
+    expect(b.data).toEqual(quantize8(sideBySideImage(a, t)).data);
+    const corner = (img: typeof a, x0: number) => img.data.subarray((12 * img.width + x0) * 3, (12 * img.width + x0 + 40) * 3);
+    expect(corner(b, 0)).not.toEqual(corner(a, 0));
+    expect(corner(b, 720)).not.toEqual(corner(t, 0));
   });
 
   it.skipIf(!hasShared(BUNNY))('SIGINT mid-run: exit 130, nothing at the target, no temp file left', async () => {

@@ -2,7 +2,7 @@
 // others; a labelled strip keeps its tiles' pixels and carries the names and captions as ink.
 
 import { describe, expect, it } from 'vitest';
-import { drawText, FONT_CHARS, fitText, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from '../../src/eval/font.ts';
+import { drawLabel, drawText, FONT_CHARS, fitText, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from '../../src/eval/font.ts';
 import { stripLayout, tileStrip } from '../../src/eval/strip.ts';
 import { createImage, type RgbImage } from '../../src/io/image.ts';
 import { inkPattern } from '../helpers/ink.ts';
@@ -48,6 +48,38 @@ describe('bitmap font', () => {
     drawText(a, 'é', 0, 0, { colour: [1, 1, 1] });
     drawText(b, '?', 0, 0, { colour: [1, 1, 1] });
     expect(a.data).toEqual(b.data);
+  });
+});
+
+describe('drawLabel', () => {
+  it('draws white text on a dark box, the margin 2 font pixels, and nothing outside the box', () => {
+    const img = noise(60, 40, 5), before = img.data.slice();
+    drawLabel(img, 'ab', 3, 2, 2);
+    const box = { x: 3, y: 2, width: textWidth('ab', 2) + 8, height: 2 * GLYPH_HEIGHT + 8 };
+    const inside = (x: number, y: number) => x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+    const values = new Set<number>();
+    for (let y = 0; y < img.height; y++) {
+      for (let x = 0; x < img.width; x++) {
+        const i = (y * img.width + x) * 3;
+        if (inside(x, y)) values.add(img.data[i]!);
+        else expect(img.data[i], `(${x}, ${y}) outside the box`).toBe(before[i]);
+      }
+    }
+    expect([...values].sort()).toEqual([Math.fround(0.1), 1]);
+    // The light pixels are the text as drawText writes it at that scale, 4 pixels in.
+    const inverted = { ...img, data: img.data.map((v) => 1 - v) };
+    const want = createImage(box.width, box.height, 3);
+    want.data.fill(1);
+    drawText(want, 'ab', 4, 4, { scale: 2 });
+    expect(inkPattern(inverted, box)).toBe(inkPattern(want));
+  });
+
+  it('clips at the image edge', () => {
+    const img = createImage(10, 6, 3);
+    drawLabel(img, 'temporal', 4, 3, 1);
+    const at = (x: number, y: number) => img.data[(y * 10 + x) * 3];
+    expect([at(3, 5), at(4, 2)]).toEqual([0, 0]);
+    expect([at(4, 3), at(9, 5)]).toEqual([Math.fround(0.1), Math.fround(0.1)]);
   });
 });
 
