@@ -12,6 +12,7 @@ import { quantize, type RgbImage } from './io/image.ts';
 import { InferenceGenerator } from './models/inference.ts';
 import { builtinModels, loadGenerator, WEIGHTS_DIR, type LoadedGenerator } from './models/load.ts';
 import { isPytorchArch, type PytorchArch } from './models/pytorch-import.ts';
+import { TemporalStabilizer, temporalOptions, type TemporalOptions } from './video/temporal.ts';
 
 export { Runtime, GpuError } from './graph/runtime.ts';
 export { GpuUnavailableError, type Backend } from './graph/device.ts';
@@ -25,6 +26,7 @@ export { evaluate, type EvalReport, type ImageResult, type UpscaleFn } from './e
 export { readImage, writeImage, decodeImage, encodeImage, probeImage, DEFAULT_MAX_PIXELS, type RgbImage, type ImageFormat, type DecodeOptions, type EncodeOptions } from './io/image.ts';
 export { imresize } from './data/resize.ts';
 export { psnr, ssim } from './metrics/quality.ts';
+export { DEFAULT_TEMPORAL, type TemporalOptions } from './video/temporal.ts';
 
 export type PixelData = Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 
@@ -149,11 +151,15 @@ function checkPixelData(data: unknown): asserts data is PixelData {
 }
 
 /** Options of upscale(), checked before any model or GPU work. */
+function checkBackend(backend: unknown): void {
+  if (backend !== undefined && !isNodeBackend(backend)) throw new RangeError(`backend must be 'auto', 'vulkan' or 'opengl', got ${String(backend)}`);
+}
+
 function checkUpscaleOptions(opts: UpscaleOptions): void {
   checkTileOptions(opts);
   if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model)) throw new TypeError(`model must be a built-in name or a file path, got ${String(opts.model)}`);
   if (opts.arch !== undefined && !isPytorchArch(opts.arch)) throw new RangeError(`arch must be 'leftthomas' or 'srresnet-tutorial', got ${String(opts.arch)}`);
-  if (opts.backend !== undefined && !isNodeBackend(opts.backend)) throw new RangeError(`backend must be 'auto', 'vulkan' or 'opengl', got ${String(opts.backend)}`);
+  checkBackend(opts.backend);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('onProgress must be a function (done, total) => void');
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal (e.g. new AbortController().signal)');
 }
@@ -194,4 +200,49 @@ export async function upscale<D extends PixelData>(image: ImageLike<D>, opts: Up
     signal,
   });
   return fromRgbImage(out, image.data);
+}
+
+// ---- video ---------------------------------------------------------------------------------------
+
+export interface StabilizerOptions extends Partial<TemporalOptions> {
+  backend?: Backend;
+}
+
+export interface StabilizedImage<D extends PixelData> {
+  /** The same kind of image as the SR frame given (array type, channels). */
+  image: ImageLike<D> & { channels: 3 | 4 };
+  /** True when this frame restarted the blend (the first frame, or a scene cut). */
+  reset: boolean;
+  /** Mean LR warp error against the previous frame (luma, 0..255); NaN for the first frame. */
+  warpError: number;
+}
+
+export interface Stabilizer {
+  /** Stabilise `sr`, the upscaled `lr`, against the frames processed before; frames in order,
+   *  each call awaited before the next. */
+  process<D extends PixelData>(lr: ImageLike, sr: ImageLike<D>): Promise<StabilizedImage<D>>;
+  /** Forget the previous frame: the next one starts a new scene. */
+  reset(): void;
+  dispose(): void;
+}
+
+/**
+ * The temporal mode of `vivid video` (README "Temporal mode") for frames upscaled by the caller:
+ * each upscaled frame is blended with the previous output where the motion from the LR frames
+ * makes it trustworthy, and back-projected onto its LR frame. It runs on the shared runtime of
+ * `backend` (freed by shutdown()); options are DEFAULT_TEMPORAL's, checked before any GPU work.
+ */
+export async function createStabilizer(opts: StabilizerOptions = {}): Promise<Stabilizer> {
+  const { backend, ...overrides } = opts;
+  checkBackend(backend);
+  const options = temporalOptions(overrides);
+  const st = new TemporalStabilizer(await getRuntime(backend), options);
+  return {
+    async process(lr, sr) {
+      const r = await st.process(toRgbImage(lr), toRgbImage(sr));
+      return { image: fromRgbImage(r.image, sr.data), reset: r.reset, warpError: r.warpError };
+    },
+    reset: () => st.reset(),
+    dispose: () => st.dispose(),
+  };
 }

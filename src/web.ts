@@ -15,7 +15,7 @@ import { abortError, upscaleTiled } from './inference/tiling.ts';
 import type { RgbImage } from './io/image.ts';
 import { parseGeneratorFile, type LoadedGenerator } from './models/generator-file.ts';
 import { InferenceGenerator } from './models/inference.ts';
-import { DEFAULT_TEMPORAL, TemporalStabilizer, type TemporalOptions } from './video/temporal.ts';
+import { DEFAULT_TEMPORAL, TemporalStabilizer, temporalOptions, type TemporalOptions } from './video/temporal.ts';
 
 export { GpuUnavailableError, DEFAULT_TEMPORAL, type TemporalOptions };
 
@@ -153,26 +153,14 @@ export interface Stabilizer {
 }
 
 export async function createStabilizer(device: GPUDevice | undefined, opts: Partial<TemporalOptions> = {}): Promise<Stabilizer> {
+  // Checked before a device is requested: a bad option costs nothing.
+  const options = temporalOptions(opts);
   const rt = await browserRuntime(device);
-  let st: TemporalStabilizer;
-  try {
-    st = new TemporalStabilizer(rt, { ...DEFAULT_TEMPORAL, ...opts });
-  } catch (e) {
-    release(rt, device !== undefined);
-    throw e;
-  }
-  let busy = false;
+  const st = new TemporalStabilizer(rt, options);
   return {
     async process(lr, sr) {
-      // Each frame is blended with the one before: calls must not overlap.
-      if (busy) throw new Error('a frame is already being stabilised: await each process() call before the next');
-      busy = true;
-      try {
-        const r = await st.process(toRgba(lr), toRgba(sr));
-        return { image: toImageData(r.image), reset: r.reset, warpError: r.warpError };
-      } finally {
-        busy = false;
-      }
+      const r = await st.process(toRgba(lr), toRgba(sr));
+      return { image: toImageData(r.image), reset: r.reset, warpError: r.warpError };
     },
     reset: () => st.reset(),
     dispose() {

@@ -51,6 +51,35 @@ export interface TemporalOptions {
 
 export const DEFAULT_TEMPORAL: TemporalOptions = { alpha: 0.9, sigma: 15, cutError: 50, cutRatio: 3, backProjection: 0.75, flow: DEFAULT_FLOW };
 
+/** DEFAULT_TEMPORAL with `overrides`, checked (unknown names and values out of range are refused):
+ *  what the APIs' createStabilizer take, validated before any GPU work. */
+export function temporalOptions(overrides: Partial<TemporalOptions> = {}): TemporalOptions {
+  if (typeof overrides !== 'object' || overrides === null) throw new TypeError(`temporal options must be an object, got ${String(overrides)}`);
+  const known = Object.keys(DEFAULT_TEMPORAL);
+  for (const k of Object.keys(overrides)) if (!known.includes(k)) throw new TypeError(`unknown temporal option '${k}' (known: ${known.join(', ')})`);
+  const o = { ...DEFAULT_TEMPORAL, ...overrides };
+  checkTemporalOptions(o);
+  return o;
+}
+
+function checkTemporalOptions(o: TemporalOptions): void {
+  const share = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+  const positive = (v: unknown) => typeof v === 'number' && v > 0;
+  const rules: [keyof TemporalOptions, boolean, string][] = [
+    ['alpha', share(o.alpha), 'in [0, 1]'],
+    ['sigma', positive(o.sigma), 'a number of luma levels > 0'],
+    ['cutError', positive(o.cutError), 'a number of luma levels > 0'],
+    ['cutRatio', typeof o.cutRatio === 'number' && o.cutRatio >= 1, 'a ratio ≥ 1'],
+    ['backProjection', share(o.backProjection), 'in [0, 1]'],
+  ];
+  for (const [name, ok, want] of rules) if (!ok) throw new RangeError(`temporal ${name} must be ${want}, got ${String(o[name])}`);
+  const f = o.flow as Partial<FlowOptions> | undefined;
+  const whole = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+  if (!f || !whole(f.radius, 0) || !whole(f.iterations, 1) || !whole(f.minSide, 1) || !positive(f.lambda)) {
+    throw new RangeError(`temporal flow must be { radius: integer ≥ 0, iterations: integer ≥ 1, lambda: > 0, minSide: integer ≥ 1 }, got ${JSON.stringify(f)}`);
+  }
+}
+
 export interface StabilizedFrame {
   image: RgbImage;
   /** True when this frame restarted the blend (the first frame, or a scene cut). */
@@ -72,17 +101,28 @@ async function meanOf(rt: Runtime, t: Tensor): Promise<number> {
 export class TemporalStabilizer {
   private prev: { y: Tensor; out: Tensor; lrShape: string; error: number } | null = null;
   private projector: BackProjector | null = null;
+  private busy = false;
 
   constructor(
     readonly rt: Runtime,
     readonly opts: TemporalOptions = DEFAULT_TEMPORAL,
   ) {
-    if (!(opts.alpha >= 0 && opts.alpha <= 1)) throw new Error(`temporal alpha ${opts.alpha} must be in [0, 1]`);
-    if (!(opts.backProjection >= 0 && opts.backProjection <= 1)) throw new Error(`temporal backProjection ${opts.backProjection} must be in [0, 1]`);
+    checkTemporalOptions(opts);
   }
 
   /** Stabilise SR frame `sr` of LR frame `lr` against the frames given before. */
   async process(lr: RgbImage, sr: RgbImage): Promise<StabilizedFrame> {
+    // Each frame is blended with the one before: calls must not overlap.
+    if (this.busy) throw new Error('a frame is already being stabilised: await each process() call before the next');
+    this.busy = true;
+    try {
+      return await this.stabilise(lr, sr);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async stabilise(lr: RgbImage, sr: RgbImage): Promise<StabilizedFrame> {
     const rt = this.rt;
     const lrShape = `${lr.width}x${lr.height}x${lr.channels}`;
     if (sr.channels !== lr.channels || sr.width % lr.width || sr.width / lr.width !== sr.height / lr.height) {

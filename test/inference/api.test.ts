@@ -1,10 +1,14 @@
 // The public upscale(): pixel formats in and out, the model cache, and cancellation that
-// frees GPU memory.
+// frees GPU memory; createStabilizer(): the temporal mode on the caller's frames.
 
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getModel, getRuntime, shutdown, upscale } from '../../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createStabilizer, getModel, getRuntime, Runtime, shutdown, upscale, type StabilizerOptions } from '../../src/index.ts';
+import { quantize8, type RgbImage } from '../../src/io/image.ts';
+import { TemporalStabilizer } from '../../src/video/temporal.ts';
 import { tempDir } from '../helpers/cli.ts';
+import { seeded } from '../helpers/gpu.ts';
+import { noisy, scene } from '../helpers/scenes.ts';
 import { saveTinyModel } from '../helpers/tiny-model.ts';
 
 describe('upscale()', () => {
@@ -62,5 +66,54 @@ describe('upscale()', () => {
     expect(rt.pool.inUse).toBe(before);
     // Already aborted: rejected before any work.
     await expect(upscale({ width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) }, { model, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('createStabilizer()', () => {
+  afterAll(() => shutdown());
+
+  it('is the temporal mode on ImageLike frames: the same output as TemporalStabilizer, in the SR frame’s pixel type', () =>
+    seeded('api-stabilizer', async (rng) => {
+      const a = scene(rng, 19, 15);
+      const frames = [0, 1, 2].map((t) => ({ lr: quantize8(a(t, 1)), sr: quantize8(noisy(rng, a(t, 4))) }));
+      const bytes = (img: RgbImage) => ({ width: img.width, height: img.height, data: Uint8Array.from(img.data, (v) => Math.round(v * 255)) });
+      const st = await createStabilizer();
+      const ref = new TemporalStabilizer(await getRuntime());
+      for (const [t, f] of frames.entries()) {
+        const got = await st.process(bytes(f.lr), bytes(f.sr));
+        const want = await ref.process(f.lr, f.sr);
+        expect(got.image.data).toBeInstanceOf(Uint8Array);
+        expect([got.image.width, got.image.height, got.image.channels]).toEqual([76, 60, 3]);
+        expect(got.image.data).toEqual(bytes(quantize8(want.image)).data);
+        expect([got.reset, Number.isNaN(got.warpError)]).toEqual([t === 0, t === 0]);
+      }
+      st.dispose();
+      ref.dispose();
+    }));
+
+  it('refuses unknown options and values out of range by name, before any GPU work', async () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ alfa: 0.5 }, /unknown temporal option 'alfa' \(known: alpha, sigma/],
+      [{ alpha: 2 }, /temporal alpha must be in \[0, 1\], got 2/],
+      [{ sigma: 0 }, /temporal sigma must be a number of luma levels > 0, got 0/],
+      [{ cutRatio: 0.5 }, /temporal cutRatio must be a ratio ≥ 1/],
+      [{ backProjection: Number.NaN }, /temporal backProjection must be in \[0, 1\], got NaN/],
+      [{ flow: { radius: 1.5, iterations: 5, lambda: 0.5, minSide: 12 } }, /temporal flow must be \{ radius: integer ≥ 0/],
+      [{ backend: 'metal' }, /backend must be 'auto', 'vulkan' or 'opengl', got metal/],
+    ];
+    await shutdown();
+    const create = vi.spyOn(Runtime, 'create');
+    for (const [opts, message] of bad) await expect(createStabilizer(opts as StabilizerOptions)).rejects.toThrow(message);
+    expect(create).not.toHaveBeenCalled();
+    create.mockRestore();
+  });
+
+  it('refuses a second frame while one is in flight (each frame blends with the one before)', async () => {
+    const st = await createStabilizer();
+    const f = { width: 4, height: 4, data: new Uint8Array(48).fill(100) }, big = { width: 16, height: 16, data: new Uint8Array(768).fill(100) };
+    const first = st.process(f, big);
+    await expect(st.process(f, big)).rejects.toThrow(/already being stabilised: await each process\(\) call/);
+    expect((await first).reset).toBe(true);
+    st.dispose();
   });
 });

@@ -1,9 +1,9 @@
 // viVID as a user gets it: `npm pack`, the tarball installed into a fresh project, then
-// (a) README's Node example under plain `node` gives the in-repo result, (b) a strict nodenext
-// TypeScript consumer type-checks with zero errors, (c) README's web example bundled by esbuild
-// runs in headless chromium (WebGPU on SwiftShader) and matches Node (≥ 45 dB), (d) `npx vivid
-// --help` works. One 16×16 image through the shipped srresnet-x4 keeps it to about a minute.
-
+// (a) README's Node examples (an image; three video frames) under plain `node` give the in-repo
+// results, (b) a strict nodenext TypeScript consumer type-checks with zero errors, (c) README's
+// web example bundled by esbuild runs in headless chromium (WebGPU on SwiftShader) and matches
+// Node (≥ 45 dB), (d) `npx vivid --help` works. 16×16 images through the shipped srresnet-x4
+// keep it to about a minute.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upscale, shutdown } from '../../src/index.ts';
+import { createStabilizer, upscale, shutdown } from '../../src/index.ts';
 import { decodeImage, encodeImage, quantize8, type RgbImage } from '../../src/io/image.ts';
 import { psnr } from '../../src/metrics/quality.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -44,11 +44,23 @@ function testImage(): RgbImage {
   return quantize8({ width: SIZE, height: SIZE, channels: 3, data });
 }
 
+/** The image moved right by t pixels (its left column repeated): a slow pan for the video example. */
+function shifted(img: RgbImage, t: number): RgbImage {
+  const data = new Float32Array(img.data.length);
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const sx = Math.max(0, x - t);
+      for (let c = 0; c < 3; c++) data[(y * img.width + x) * 3 + c] = img.data[(y * img.width + sx) * 3 + c]!;
+    }
+  }
+  return { ...img, data };
+}
+
 function run(cmd: string, args: string[], cwd: string, timeout = 300_000): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
 }
 
-const typecheckConsumer = `import { readImage, upscale, shutdown, Runtime, type ImageLike, type UpscaleOptions } from 'vivid-sr';
+const typecheckConsumer = `import { readImage, upscale, shutdown, Runtime, createStabilizer as createNodeStabilizer, type ImageLike, type UpscaleOptions, type Stabilizer as NodeStabilizer, type StabilizedImage } from 'vivid-sr';
 import { createStabilizer, createUpscaler, GpuUnavailableError, type Stabilizer, type TemporalOptions, type Upscaler, type UpscalerOptions } from 'vivid-sr/web';
 
 const image = await readImage('input.png');
@@ -64,7 +76,12 @@ const make: (device: GPUDevice | undefined, o: UpscalerOptions) => Promise<Upsca
 const stabilize: (device: GPUDevice | undefined, o?: Partial<TemporalOptions>) => Promise<Stabilizer> = createStabilizer;
 // @ts-expect-error alpha is a number
 void createStabilizer(undefined, { alpha: 'strong' });
-console.log(big.width, bytes.data.length, webOptions, make, stabilize, new GpuUnavailableError('x').name);
+const nodeStabilizer: NodeStabilizer = await createNodeStabilizer({ alpha: 0.8, backend: 'auto' });
+const steady: StabilizedImage<Uint8Array> = await nodeStabilizer.process(bytes, bytes);
+// @ts-expect-error sigma is a number
+void createNodeStabilizer({ sigma: 'wide' });
+nodeStabilizer.dispose();
+console.log(big.width, bytes.data.length, webOptions, make, stabilize, steady.reset, new GpuUnavailableError('x').name);
 await shutdown();
 `;
 
@@ -111,6 +128,21 @@ describe('the npm package, installed from its tarball', () => {
     const inRepo = quantize8(await upscale(input));
     expect([installed.width, installed.height, installed.channels]).toEqual([SIZE * 4, SIZE * 4, 3]);
     expect(installed.data).toEqual(inRepo.data);
+  }, 180_000);
+
+  it("(a) README's Node video example under plain node equals the in-repo temporal mode", async () => {
+    writeFileSync(join(app, 'video.mjs'), readmeExample('video.mjs'));
+    const frames = [0, 1, 2].map((t) => shifted(input, t));
+    for (const [t, f] of frames.entries()) writeFileSync(join(app, `frame${t}.png`), await encodeImage(f, 'png'));
+    const log = run(process.execPath, ['video.mjs'], app);
+    expect(log).toBe('frame0.png starts a scene\n');
+    const st = await createStabilizer();
+    for (const [t, f] of frames.entries()) {
+      const installed = await decodeImage(new Uint8Array(readFileSync(join(app, `big-frame${t}.png`))));
+      const inRepo = quantize8((await st.process(f, await upscale(f))).image);
+      expect(installed.data, `frame ${t}`).toEqual(inRepo.data);
+    }
+    st.dispose();
   }, 180_000);
 
   it('(b) a strict nodenext TypeScript consumer type-checks with zero errors', () => {
