@@ -91,12 +91,16 @@ describe.skipIf(!haveTools)('vivid video', () => {
   it.skipIf(!hasShared(BUNNY))('SIGINT mid-run: exit 130, nothing at the target, no temp file left', async () => {
     const out = join(dir, 'interrupted.mp4');
     const child = spawn(process.execPath, [...VIVID_FROM_SOURCE, 'video', clip, '-o', out, '--model', model], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
+    let err = '', armed = false;
     await new Promise<void>((res, rej) => {
       child.stderr.on('data', (d) => {
         err += d;
-        // Interrupt once frames are flowing (the size line is printed right before the loop).
-        if (/→ .*640×360/.test(err) && !child.killed) setTimeout(() => child.kill('SIGINT'), 1500);
+        // Interrupt once frames are flowing (the size line is printed right before the loop),
+        // with one signal: a second one, as with Ctrl-C pressed twice, quits during the clean-up.
+        if (/→ .*640×360/.test(err) && !armed) {
+          armed = true;
+          setTimeout(() => child.kill('SIGINT'), 1500);
+        }
       });
       child.on('error', rej);
       child.on('close', () => res());
