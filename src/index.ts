@@ -150,11 +150,11 @@ function checkPixelData(data: unknown): asserts data is PixelData {
   throw new TypeError(`image data is ${what}: expected a Uint8Array, Uint8ClampedArray (0..255), Uint16Array (0..65535) or Float32Array (0..1), e.g. new Uint8ClampedArray(values)`);
 }
 
-/** Options of upscale(), checked before any model or GPU work. */
 function checkBackend(backend: unknown): void {
   if (backend !== undefined && !isNodeBackend(backend)) throw new RangeError(`backend must be 'auto', 'vulkan' or 'opengl', got ${String(backend)}`);
 }
 
+/** Options of upscale(), checked before any model or GPU work. */
 function checkUpscaleOptions(opts: UpscaleOptions): void {
   checkTileOptions(opts);
   if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model)) throw new TypeError(`model must be a built-in name or a file path, got ${String(opts.model)}`);

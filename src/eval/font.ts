@@ -142,7 +142,7 @@ export function drawText(img: RgbImage, text: string, x: number, y: number, opts
 }
 
 /**
- * `text` in white on a dark box whose top-left corner is at (x, y), a margin of `scale` pixels
+ * `text` in white on a dark box whose top-left corner is at (x, y), a margin of two font pixels
  * round the ink: readable on any picture (a label burnt into video frames).
  */
 export function drawLabel(img: RgbImage, text: string, x: number, y: number, scale = 1): void {
