@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStabilizer, getModel, getRuntime, Runtime, shutdown, upscale, type StabilizerOptions } from '../../src/index.ts';
+import { createStabilizer, fromRgbImage, getModel, getRuntime, Runtime, shutdown, upscale, type StabilizerOptions } from '../../src/index.ts';
 import { quantize8, type RgbImage } from '../../src/io/image.ts';
 import { TemporalStabilizer } from '../../src/video/temporal.ts';
 import { tempDir } from '../helpers/cli.ts';
@@ -76,7 +76,7 @@ describe('createStabilizer()', () => {
     seeded('api-stabilizer', async (rng) => {
       const a = scene(rng, 19, 15);
       const frames = [0, 1, 2].map((t) => ({ lr: quantize8(a(t, 1)), sr: quantize8(noisy(rng, a(t, 4))) }));
-      const bytes = (img: RgbImage) => ({ width: img.width, height: img.height, data: Uint8Array.from(img.data, (v) => Math.round(v * 255)) });
+      const bytes = (img: RgbImage) => fromRgbImage(img, new Uint8Array(0));
       const st = await createStabilizer();
       const ref = new TemporalStabilizer(await getRuntime());
       for (const [t, f] of frames.entries()) {

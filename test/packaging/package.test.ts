@@ -4,6 +4,7 @@
 // web example bundled by esbuild runs in headless chromium (WebGPU on SwiftShader) and matches
 // Node (≥ 45 dB), (d) `npx vivid --help` works. 16×16 images through the shipped srresnet-x4
 // keep it to about a minute.
+
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { psnr } from '../../src/metrics/quality.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { serveStatic } from '../../web/serve.ts';
 import { CHROMIUM_ARGS } from '../helpers/chromium.ts';
+import { scene } from '../helpers/scenes.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env.VIVID_CHROMIUM ?? '/usr/bin/chromium';
@@ -42,18 +44,6 @@ function testImage(): RgbImage {
     }
   }
   return quantize8({ width: SIZE, height: SIZE, channels: 3, data });
-}
-
-/** The image moved right by t pixels (its left column repeated): a slow pan for the video example. */
-function shifted(img: RgbImage, t: number): RgbImage {
-  const data = new Float32Array(img.data.length);
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const sx = Math.max(0, x - t);
-      for (let c = 0; c < 3; c++) data[(y * img.width + x) * 3 + c] = img.data[(y * img.width + sx) * 3 + c]!;
-    }
-  }
-  return { ...img, data };
 }
 
 function run(cmd: string, args: string[], cwd: string, timeout = 300_000): string {
@@ -132,7 +122,8 @@ describe('the npm package, installed from its tarball', () => {
 
   it("(a) README's Node video example under plain node equals the in-repo temporal mode", async () => {
     writeFileSync(join(app, 'video.mjs'), readmeExample('video.mjs'));
-    const frames = [0, 1, 2].map((t) => shifted(input, t));
+    const pan = scene(new Rng(13), SIZE, SIZE);
+    const frames = [0, 1, 2].map((t) => quantize8(pan(t, 1)));
     for (const [t, f] of frames.entries()) writeFileSync(join(app, `frame${t}.png`), await encodeImage(f, 'png'));
     const log = run(process.execPath, ['video.mjs'], app);
     expect(log).toBe('frame0.png starts a scene\n');
